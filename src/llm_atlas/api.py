@@ -1,0 +1,117 @@
+"""The Python API. The command line is a thin layer over :class:`Atlas`.
+
+>>> from llm_atlas import Atlas
+>>> atlas = Atlas.open()                                        # doctest: +SKIP
+>>> atlas.build().summary()                                     # doctest: +SKIP
+>>> atlas.validate().conforms                                   # doctest: +SKIP
+>>> atlas.query("study-sample").rows[0]                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import build as build_job
+from . import report as report_job
+from . import validate as validate_job
+from .errors import InvalidData, UsageError
+from .layout import QUERIES_DIR, STORE_DIR, find_root
+from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
+from .store import open_store, read_manifest
+
+
+class Atlas:
+    """An atlas checkout (ontology/, graph/, queries/) and its persistent embedded store."""
+
+    def __init__(self, root: Path, store_dir: Path):
+        self.root = root
+        self.store_dir = store_dir
+        self._store: ox.Store | None = None
+
+    @classmethod
+    def open(cls, root: str | os.PathLike | None = None, store: str | os.PathLike | None = None) -> "Atlas":
+        """Open the checkout at ``root`` (default: found from the current directory).
+
+        The store defaults to ``.llm-atlas/store`` inside the checkout, or ``$LLM_ATLAS_STORE``.
+        """
+        found = find_root(root)
+        store_dir = Path(store or os.environ.get("LLM_ATLAS_STORE") or found / STORE_DIR).resolve()
+        return cls(found, store_dir)
+
+    # -- the store -------------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> ox.Store:
+        """The built store; building it first if there is none yet."""
+        if self._store is None:
+            if read_manifest(self.store_dir) is None:
+                self.build()
+            self._store = open_store(self.store_dir)
+        return self._store
+
+    def close(self) -> None:
+        self._store = None
+        gc.collect()
+
+    def __enter__(self) -> "Atlas":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- jobs ------------------------------------------------------------------------------------------
+
+    def build(self, *, force: bool = False) -> build_job.BuildResult:
+        """Load every changed file of ontology/ and graph/ into the store (all of them with ``force``)."""
+        self.close()
+        return build_job.build(self.root, self.store_dir, force=force)
+
+    def validate(self) -> validate_job.ValidationReport:
+        """SHACL over the built data; an up-to-date build first."""
+        self.build()
+        return validate_job.validate(self.root, self.store)
+
+    def saved_queries(self) -> list[SavedQuery]:
+        return load_saved_queries(self.root / QUERIES_DIR, self.root)
+
+    def saved_query(self, name: str) -> SavedQuery:
+        path = self.root / QUERIES_DIR / f"{name}.rq"
+        if not path.is_file():
+            names = ", ".join(q.stem for q in sorted((self.root / QUERIES_DIR).glob("*.rq")))
+            raise UsageError(f"no saved query {name!r}; saved queries: {names}")
+        return parse_saved_query(path.read_text(encoding="utf-8"), name, path, path.relative_to(self.root).as_posix())
+
+    def query(self, query: str | SavedQuery, params: dict[str, str] | None = None) -> QueryResult:
+        """Run a saved query (by name or object), a ``.rq`` file, or SPARQL text."""
+        if isinstance(query, str):
+            if query.endswith(".rq"):
+                query = self._query_file(Path(query))
+            elif re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", query):
+                query = self.saved_query(query)
+            else:
+                if params:
+                    raise UsageError("--param applies to saved queries, which declare their parameters")
+                return run_query(self.store, query)
+        return run_query(self.store, query.text, bind_params(query, params or {}))
+
+    @staticmethod
+    def _query_file(path: Path) -> SavedQuery:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"cannot read query file {path}: {error}") from None
+        if any(line.startswith("#+") for line in text.splitlines()):
+            return parse_saved_query(text, path.stem, path, str(path))
+        return SavedQuery(path.stem, path, text)
+
+    def report(self, out_dir: str | os.PathLike | None = None) -> report_job.Report:
+        """The main job: build, validate, answer the study's questions; write Markdown to ``out_dir``."""
+        validation = self.validate()
+        if not validation.conforms:
+            raise InvalidData(validation.problems, validation.summary())
+        return report_job.make_report(self.store, self.saved_queries(), Path(out_dir) if out_dir else None)

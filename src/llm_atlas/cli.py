@@ -1,0 +1,124 @@
+"""The ``llm-atlas`` command: a thin layer over :class:`llm_atlas.Atlas`.
+
+Exit codes: 0 success (the data is valid), 1 the atlas data is invalid (a file does not parse, a shape
+is violated, a saved query is broken), 2 usage or input error (bad arguments, no checkout, unknown query,
+bad SPARQL or parameter on the command line, store in use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .api import Atlas
+from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, AtlasError, InvalidData, render
+from .query import FORMATS
+
+EPILOG = """exit codes:
+  0  success; for validate and report: the data is valid
+  1  the atlas data is invalid: a file does not parse, a shape is violated, a saved query is broken
+  2  usage or input error: bad arguments, no checkout, unknown query, bad SPARQL or --param, store in use
+
+Every problem is printed as path:line:col: severity [rule-id] <entity> message; docs/rules.md explains each rule."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 on usage errors already; keep the message short
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="llm-atlas", description="LLM Atlas: the knowledge graph of open LLM projects.",
+                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"llm-atlas {__version__}")
+    parser.add_argument("--root", help="the atlas checkout (default: found from the current directory)")
+    parser.add_argument("--store", help="the store folder (default: <root>/.llm-atlas/store or $LLM_ATLAS_STORE)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    build = commands.add_parser("build", help="load ontology/ and graph/ into the store (only what changed)",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    build.add_argument("--force", action="store_true", help="reload every file")
+    build.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print problems")
+
+    validate = commands.add_parser("validate", help="check the data against the SHACL shapes",
+                                   epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    validate.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print problems")
+
+    query = commands.add_parser("query", help="run a saved query, a .rq file or SPARQL text",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    target = query.add_mutually_exclusive_group(required=True)
+    target.add_argument("name", nargs="?", help="a saved query name (see `llm-atlas queries`) or a .rq file")
+    target.add_argument("-e", "--expression", help="SPARQL text to run")
+    query.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a parameter of a saved query")
+    query.add_argument("--format", choices=FORMATS, default="table", help="output format (json is SPARQL results JSON)")
+
+    commands.add_parser("queries", help="list the saved queries with their summary and parameters")
+
+    report = commands.add_parser("report", help="build, validate and answer the study's questions (the main job)",
+                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    report.add_argument("--out", default="report", help="folder to write report.md into (default: ./report)")
+    report.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print problems")
+    return parser
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise AtlasError(f"--param takes KEY=VALUE; got {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    atlas = Atlas.open(args.root, args.store)
+    try:
+        if args.command == "build":
+            print(atlas.build(force=args.force).summary())
+            return EXIT_OK
+        if args.command == "validate":
+            report = atlas.validate()
+            sys.stdout.write(render(report.problems, args.format))
+            print(report.summary(), file=sys.stderr)
+            return EXIT_OK if report.conforms else EXIT_INVALID
+        if args.command == "queries":
+            for q in atlas.saved_queries():
+                print(f"{q.name:32} {q.summary}")
+                for p in q.params:
+                    print(f"{'':32}   --param {p.name}=<{p.type}>  (default {p.default}) {p.description}")
+            return EXIT_OK
+        if args.command == "query":
+            result = atlas.query(args.expression if args.expression else args.name, _params(args.param))
+            sys.stdout.write(result.render(args.format))
+            return EXIT_OK
+        if args.command == "report":
+            out = Path(args.out)
+            report = atlas.report(out)
+            sys.stdout.write(report.to_text())
+            for path in report.files:
+                print(f"wrote {path}", file=sys.stderr)
+            return EXIT_OK
+    finally:
+        atlas.close()
+    return EXIT_USAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except InvalidData as error:
+        fmt = getattr(args, "format", "text")
+        sys.stdout.write(render(error.problems, fmt if fmt in ("text", "json", "github") else "text"))
+        print(f"llm-atlas: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except AtlasError as error:
+        print(f"llm-atlas: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,157 @@
+"""Strict Turtle loading with pyoxigraph, and finding where an entity is written in its file.
+
+pyoxigraph is the parse gate: it passes the whole W3C Turtle suite, where rdflib accepts invalid
+documents. A file that does not parse is reported with ``path:line:col`` and the parser's message; it is
+never half-loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .errors import Problem
+from .layout import SourceFile
+
+MAX_FILE_BYTES = 2 * 1024 * 1024  # an entity file is a few KiB; anything this big is a mistake or an attack
+
+_POSITION = re.compile(r"line (\d+) column (\d+)|at line (\d+) between columns (\d+)|error at (\d+):(\d+)")
+
+
+@dataclass
+class LoadedFile:
+    """The outcome of loading one file: its quads (in its own named graph) or its problems."""
+
+    source: SourceFile
+    quads: list[ox.Quad] = field(default_factory=list)
+    prefixes: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def syntax_position(error: SyntaxError) -> tuple[int, int]:
+    """Line and column of a pyoxigraph syntax error (1-based; 0 when unknown)."""
+    if getattr(error, "lineno", None):
+        return int(error.lineno), int(error.offset or 0)
+    match = _POSITION.search(str(error))
+    if match:
+        numbers = [int(g) for g in match.groups() if g is not None]
+        return numbers[0], numbers[1]
+    return 0, 0
+
+
+def classify_syntax_error(message: str) -> str:
+    if "has not been declared" in message or "prefix" in message.lower() and "not" in message.lower():
+        return "unknown-prefix"
+    if "relative" in message.lower() or "base IRI" in message:
+        return "relative-iri"
+    return "turtle-syntax"
+
+
+def load_file(source: SourceFile) -> LoadedFile:
+    """Parse one file strictly; never raises for bad content, returns its problems instead."""
+    loaded = LoadedFile(source)
+    rel = source.relpath
+
+    def problem(rule: str, message: str, line: int = 0, col: int = 0) -> LoadedFile:
+        loaded.problems.append(Problem(rel, line, col, rule, message))
+        loaded.quads = []
+        return loaded
+
+    if not rel.endswith(".ttl"):
+        return problem("not-turtle", "only Turtle files (.ttl) belong in ontology/ and graph/: convert or move this file")
+    try:
+        size = source.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return problem("file-too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}: one entity per file keeps files small")
+        data = source.path.read_bytes()
+    except OSError as error:
+        return problem("unreadable", f"cannot read the file: {error.strerror or error}")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return problem("encoding", "the file starts with a byte order mark (BOM): save it as UTF-8 without BOM", 1, 1)
+    try:
+        loaded.text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        return problem("encoding", f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x}): save it as UTF-8", line, col)
+
+    graph = ox.NamedNode(source.graph_iri)
+    parser = ox.parse(input=data, format=ox.RdfFormat.TURTLE, path=None, base_iri=None)
+    try:
+        loaded.quads = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parser]
+    except SyntaxError as error:
+        line, col = syntax_position(error)
+        message = str(error)
+        return problem(classify_syntax_error(message), f"Turtle syntax error: {message}", line, col)
+    except RecursionError:
+        return problem("turtle-syntax", "the file nests too deeply to parse")
+    loaded.prefixes = dict(parser.prefixes)
+    if parser.base_iri:
+        line = _first_line_matching(loaded.text, re.compile(r"^\s*(@base|BASE)\b", re.IGNORECASE))
+        return problem("relative-iri", "@base is not allowed: write every IRI in full or with a shared prefix", line, 1)
+    return loaded
+
+
+def _first_line_matching(text: str, pattern: re.Pattern) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.search(line):
+            return number
+    return 0
+
+
+_TOKEN = re.compile(r"<([^>\s]*)>|([A-Za-z][\w.-]*)?:((?:[\w\-.:%]|\\.)*)")
+
+
+def _expand(token: re.Match, prefixes: dict[str, str]) -> str | None:
+    if token.group(1) is not None:
+        return token.group(1)
+    prefix = token.group(2) or ""
+    if prefix in prefixes:
+        local = re.sub(r"\\(.)", r"\1", token.group(3) or "")
+        return prefixes[prefix] + local
+    return None
+
+
+class LineIndex:
+    """Where subjects and their predicates are written in a Turtle file.
+
+    Good enough for the canonical layout (a subject at column 1, its predicates indented below it):
+    used only to point a person at a line, never to read data.
+    """
+
+    def __init__(self, text: str, prefixes: dict[str, str]):
+        self.lines = text.splitlines()
+        self.prefixes = prefixes
+        self.subjects: dict[str, int] = {}
+        for number, line in enumerate(self.lines, start=1):
+            if not line or line[0].isspace() or line.startswith(("#", "@", "PREFIX", "BASE", "prefix", "base")):
+                continue
+            token = _TOKEN.match(line)
+            if token:
+                iri = _expand(token, prefixes)
+                if iri and iri not in self.subjects:
+                    self.subjects[iri] = number
+
+    def subject_line(self, iri: str) -> int:
+        return self.subjects.get(iri, 0)
+
+    def predicate_line(self, subject: str, predicate: str) -> int:
+        """The line of ``predicate`` within ``subject``'s block, else the subject's line."""
+        start = self.subject_line(subject)
+        if not start:
+            return 0
+        for number in range(start, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if number > start and line and not line[0].isspace():
+                break
+            for token in _TOKEN.finditer(line):
+                if _expand(token, self.prefixes) == predicate:
+                    return number
+        return start

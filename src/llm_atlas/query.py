@@ -1,0 +1,276 @@
+"""Query job: saved SPARQL queries (``queries/*.rq``), safe parameters, and result formats.
+
+A saved query starts with a header of ``#+ key: value`` lines::
+
+    #+ summary: Projects by governance model
+    #+ question: RQ3 - which governance model does each project follow?
+    #+ tags: governance, sample, study
+    #+ param: artifact iri dataset:common-crawl The artefact whose dependents to list
+
+A parameter line gives the variable name (without ``?``), its type (``iri``, ``string`` or ``integer``),
+its default (also the example) and a description. Values are bound with pyoxigraph substitutions: they
+are RDF terms, never text spliced into the query, so a value with quotes, braces or ``>`` stays a value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from .errors import InvalidData, Problem, UsageError
+from .loader import syntax_position
+from .namespaces import PREFIXES, sparql_prefixes
+from .rdfbridge import compact as _compact_rdflib
+
+HEADER = re.compile(r"^#\+\s*([a-z]+)\s*:\s*(.*?)\s*$")
+KNOWN_KEYS = {"summary", "question", "tags", "param"}
+REQUIRED_KEYS = ("summary", "question", "tags")
+PARAM_TYPES = ("iri", "string", "integer")
+FORMATS = ("table", "csv", "tsv", "json")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str
+    description: str
+
+    def bind(self, raw: str) -> ox.NamedNode | ox.Literal:
+        """The RDF term for a user's value, validated for the parameter's type."""
+        if self.type == "integer":
+            if not re.fullmatch(r"[+-]?\d+", raw.strip()):
+                raise UsageError(f"parameter {self.name} is an integer; got {raw!r}")
+            return ox.Literal(str(int(raw)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+        if self.type == "string":
+            return ox.Literal(raw)
+        return ox.NamedNode(expand_iri(raw, self.name))
+
+
+def expand_iri(raw: str, name: str = "value") -> str:
+    """An absolute IRI from ``<iri>``, ``https://...`` or a shared-prefix name such as ``dataset:the-pile``."""
+    text = raw.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    match = re.fullmatch(r"([A-Za-z][\w-]*):([\w\-.]*)", text)
+    if match and match.group(1) in PREFIXES:
+        text = PREFIXES[match.group(1)] + match.group(2)
+    elif not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", text):
+        raise UsageError(f"parameter {name}: {raw!r} is neither an IRI nor a name with a known prefix (e.g. dataset:the-pile)")
+    try:
+        return ox.NamedNode(text).value
+    except ValueError as error:
+        raise UsageError(f"parameter {name}: {raw!r} is not a valid IRI ({error})") from None
+
+
+@dataclass
+class SavedQuery:
+    name: str
+    path: Path | None
+    text: str
+    summary: str = ""
+    question: str = ""
+    tags: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+
+    @property
+    def answers_study(self) -> bool:
+        return "study" in self.tags
+
+
+def parse_saved_query(text: str, name: str, path: Path | None = None, display_path: str = "") -> SavedQuery:
+    """Read a query file's header; a broken header is reported with ``path:line`` and the rule."""
+    display = display_path or (str(path) if path else name)
+    problems: list[Problem] = []
+    fields: dict[str, str] = {}
+    params: list[Param] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#+"):
+            continue
+        match = HEADER.match(line)
+        if not match or match.group(1) not in KNOWN_KEYS:
+            problems.append(Problem(display, number, 1, "query-header", f"header lines read '#+ key: value' with key one of {', '.join(sorted(KNOWN_KEYS))}; got {line!r}"))
+            continue
+        key, value = match.groups()
+        if key == "param":
+            parts = value.split(None, 3)
+            if len(parts) < 3 or not re.fullmatch(r"[A-Za-z_]\w*", parts[0]) or parts[1] not in PARAM_TYPES:
+                problems.append(Problem(display, number, 1, "query-header", f"a parameter line reads '#+ param: NAME TYPE DEFAULT DESCRIPTION' with TYPE one of {', '.join(PARAM_TYPES)}; got {value!r}"))
+                continue
+            params.append(Param(parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else ""))
+        elif key in fields:
+            problems.append(Problem(display, number, 1, "query-header", f"'#+ {key}:' appears twice"))
+        else:
+            fields[key] = value
+    for key in REQUIRED_KEYS:
+        if not fields.get(key):
+            problems.append(Problem(display, 1, 1, "query-header", f"the header lacks '#+ {key}: ...'"))
+    query = SavedQuery(name, path, text, fields.get("summary", ""), fields.get("question", ""),
+                       tuple(t.strip() for t in fields.get("tags", "").split(",") if t.strip()), tuple(params))
+    for param in params:
+        if not re.search(r"[?$]" + re.escape(param.name) + r"\b", text):
+            problems.append(Problem(display, 1, 1, "query-header", f"parameter {param.name} is not a variable of the query"))
+        try:
+            param.bind(param.default)
+        except UsageError as error:
+            problems.append(Problem(display, 1, 1, "query-header", f"default of {error}"))
+    try:
+        ox.Store().query(query.text, prefixes=PREFIXES)
+    except SyntaxError as error:
+        line, col = syntax_position(error)
+        problems.append(Problem(display, line, col, "query-syntax", f"SPARQL syntax error: {error}"))
+    if problems:
+        raise InvalidData(problems, f"saved query {display} is broken")
+    return query
+
+
+def load_saved_queries(queries_dir: Path, root: Path | None = None) -> list[SavedQuery]:
+    """Every saved query, sorted by name; all broken ones reported together."""
+    queries, problems = [], []
+    for path in sorted(queries_dir.glob("*.rq")):
+        display = path.relative_to(root).as_posix() if root else str(path)
+        try:
+            queries.append(parse_saved_query(path.read_text(encoding="utf-8"), path.stem, path, display))
+        except InvalidData as error:
+            problems += error.problems
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(display, 0, 0, "query-unreadable", f"cannot read the query file: {error}"))
+    if problems:
+        raise InvalidData(problems, "some saved queries are broken")
+    return queries
+
+
+@dataclass
+class QueryResult:
+    """A SELECT result (variables and rows of terms), an ASK boolean, or CONSTRUCT triples."""
+
+    variables: list[str] = field(default_factory=list)
+    rows: list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[ox.Triple] | None = None
+
+    def to_json(self) -> str:
+        """SPARQL 1.1 Query Results JSON (or a boolean / N-Triples for other query forms)."""
+        if self.boolean is not None:
+            return json.dumps({"head": {}, "boolean": self.boolean}) + "\n"
+        if self.triples is not None:
+            return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in self.triples)
+        bindings = []
+        for row in self.rows:
+            binding = {}
+            for var, term in zip(self.variables, row):
+                if term is not None:
+                    binding[var] = _json_term(term)
+            bindings.append(binding)
+        return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1) + "\n"
+
+    def to_delimited(self, delimiter: str) -> str:
+        buffer = io.StringIO()
+        if delimiter == "\t":
+            # SPARQL 1.1 TSV: terms in SPARQL syntax, header with '?'
+            buffer.write("\t".join("?" + v for v in self.variables) + "\n")
+            for row in self.rows:
+                buffer.write("\t".join("" if t is None else str(t) for t in row) + "\n")
+            return buffer.getvalue()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(self.variables)
+        for row in self.rows:
+            writer.writerow(["" if t is None else t.value for t in row])
+        return buffer.getvalue()
+
+    def display_rows(self) -> list[list[str]]:
+        return [[display(t) for t in row] for row in self.rows]
+
+    def to_table(self) -> str:
+        if self.boolean is not None:
+            return ("yes" if self.boolean else "no") + "\n"
+        if self.triples is not None:
+            return self.to_json()
+        rows = self.display_rows()
+        widths = [max([len(v)] + [len(r[i]) for r in rows]) for i, v in enumerate(self.variables)]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(self.variables, widths)).rstrip()]
+        lines.append("  ".join("-" * w for w in widths))
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+        return "\n".join(lines) + "\n"
+
+    def to_markdown(self) -> str:
+        rows = self.display_rows()
+        if not self.variables:
+            return "_no result_\n"
+
+        def cell(text: str) -> str:
+            return text.replace("|", "\\|").replace("\n", " ")
+
+        out = ["| " + " | ".join(self.variables) + " |", "|" + "|".join("---" for _ in self.variables) + "|"]
+        out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
+        return "\n".join(out) + "\n"
+
+    def render(self, fmt: str) -> str:
+        if fmt == "json":
+            return self.to_json()
+        if fmt == "csv":
+            return self.to_delimited(",")
+        if fmt == "tsv":
+            return self.to_delimited("\t")
+        return self.to_table()
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def display(term) -> str:
+    """How a term reads in a table: literals as their text, IRIs with a shared prefix."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return term.value
+    if isinstance(term, ox.NamedNode):
+        return _compact_rdflib(rdflib.URIRef(term.value))
+    return "_:" + term.value
+
+
+def run_query(store: ox.Store, text: str, bindings: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
+    """Run SPARQL over the union of all named graphs, with the shared prefixes predeclared."""
+    substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+    try:
+        answer = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True, substitutions=substitutions or None)
+    except SyntaxError as error:
+        line, col = syntax_position(error)
+        raise UsageError(f"SPARQL syntax error at line {line}, column {col}: {error}") from None
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult(boolean=bool(answer))
+    if isinstance(answer, ox.QueryTriples):
+        return QueryResult(triples=list(answer))
+    variables = [v.value for v in answer.variables]
+    rows = [[solution[v] for v in variables] for solution in answer]
+    return QueryResult(variables, rows)
+
+
+def bind_params(query: SavedQuery, given: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
+    known = {p.name: p for p in query.params}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        listed = ", ".join(known) or "none"
+        raise UsageError(f"query {query.name} has no parameter {', '.join(unknown)} (its parameters: {listed})")
+    return {name: param.bind(given.get(name, param.default)) for name, param in known.items()}
+
+
+__all__ = ["SavedQuery", "Param", "QueryResult", "parse_saved_query", "load_saved_queries", "run_query", "bind_params", "sparql_prefixes", "FORMATS"]

@@ -1,0 +1,57 @@
+"""Hand triples from pyoxigraph to rdflib (for pySHACL and the formatter) without a text round trip."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import XSD
+
+from .namespaces import PREFIXES
+
+_XSD_STRING = str(XSD.string)
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        # rdflib keeps "x" and "x"^^xsd:string apart; RDF 1.1 says they are the same term.
+        if datatype == _XSD_STRING:
+            return rdflib.Literal(term.value)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def graph_from_triples(triples: Iterable, graph: rdflib.Graph | None = None) -> rdflib.Graph:
+    """An rdflib graph of pyoxigraph triples or quads (graph names dropped)."""
+    graph = graph if graph is not None else rdflib.Graph()
+    for t in triples:
+        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return graph
+
+
+def compact(term: rdflib.term.Node | str | None) -> str:
+    """A readable form of a term: a shared-prefix name where one fits, else <IRI> or the literal."""
+    if term is None:
+        return ""
+    if isinstance(term, rdflib.Literal):
+        return term.n3()
+    text = str(term)
+    if isinstance(term, rdflib.BNode):
+        return "_:" + text
+    best = ""
+    for prefix, namespace in PREFIXES.items():
+        if text.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
+            local = text[len(namespace):]
+            if local and all(c.isalnum() or c in "-_." for c in local):
+                best = prefix
+    if best:
+        return f"{best}:{text[len(PREFIXES[best]):]}"
+    return f"<{text}>"

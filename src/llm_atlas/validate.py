@@ -1,0 +1,170 @@
+"""Validate job: SHACL (pySHACL) over the built store, every result mapped back to ``path:line``.
+
+The data graph is the graph/ data plus the ontology and vocabularies (so sh:class sees subclass axioms
+and the claim rules see which properties are claim properties); the shapes graph is ontology/shapes.ttl.
+Results carry the rule id of the shape that produced them (see docs/rules.md).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import pyshacl
+import rdflib
+from rdflib.namespace import RDF, SH
+
+from .errors import Problem, sort_problems
+from .layout import SHAPES_FILE, relpath_of_graph
+from .loader import LineIndex
+from .namespaces import ONTOLOGY, PREFIXES
+from .rdfbridge import compact, graph_from_triples
+from .structure import check_file
+
+SHAPES_NS = ONTOLOGY + "shapes/"
+SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
+
+
+@dataclass
+class ValidationReport:
+    problems: list[Problem] = field(default_factory=list)
+    entities: int = 0
+    seconds: float = 0.0
+
+    @property
+    def conforms(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    def summary(self) -> str:
+        errors = sum(p.severity == "error" for p in self.problems)
+        warnings = sum(p.severity == "warning" for p in self.problems)
+        verdict = "valid" if self.conforms else "INVALID"
+        return f"{verdict}: {self.entities} entities checked, {errors} errors, {warnings} warnings ({self.seconds:.2f} s)"
+
+
+def rule_id(shapes: rdflib.Graph, source_shape: rdflib.term.Node, path: rdflib.term.Node | None) -> str:
+    """The stable rule id of a result: the local name of its node shape (plus the path when that shape has several)."""
+    node_shape = source_shape
+    if isinstance(source_shape, rdflib.BNode):
+        parents = list(shapes.subjects(SH.property, source_shape))
+        node_shape = parents[0] if parents else source_shape
+    name = str(node_shape)
+    name = name[len(SHAPES_NS):] if name.startswith(SHAPES_NS) else compact(node_shape)
+    if isinstance(source_shape, rdflib.BNode) and len(list(shapes.objects(node_shape, SH.property))) > 1 and path is not None:
+        name += "/" + compact(path).split(":")[-1]
+    return name
+
+
+class _Locator:
+    """Maps a node to the file and line it is written on."""
+
+    def __init__(self, root: Path, graph_of: dict[str, str]):
+        self.root = root
+        self.graph_of = graph_of
+        self.indexes: dict[str, LineIndex] = {}
+
+    def index(self, relpath: str) -> LineIndex | None:
+        if relpath not in self.indexes:
+            try:
+                text = (self.root / relpath).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+            prefixes = dict(PREFIXES)
+            for match in re.finditer(r"^\s*@prefix\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", text, re.MULTILINE):
+                prefixes[match.group(1) or ""] = match.group(2)
+            self.indexes[relpath] = LineIndex(text, prefixes)
+        return self.indexes[relpath]
+
+    def locate(self, focus: str, path: str | None) -> tuple[str, int]:
+        relpath = self.graph_of.get(focus, "")
+        if not relpath:
+            return "", 0
+        index = self.index(relpath)
+        if index is None:
+            return relpath, 0
+        line = index.predicate_line(focus, path) if path else index.subject_line(focus)
+        return relpath, line
+
+
+def collect(store: ox.Store) -> tuple[dict[str, list[ox.Quad]], dict[str, str]]:
+    """Quads by file, and the file each subject is written in."""
+    by_file: dict[str, list[ox.Quad]] = defaultdict(list)
+    graph_of: dict[str, str] = {}
+    for quad in store.quads_for_pattern(None, None, None, None):
+        if not isinstance(quad.graph_name, ox.NamedNode):
+            continue
+        relpath = relpath_of_graph(quad.graph_name.value)
+        if relpath is None:
+            continue
+        by_file[relpath].append(quad)
+        subject = quad.subject
+        if isinstance(subject, ox.NamedNode):
+            graph_of.setdefault(subject.value, relpath)
+    return by_file, graph_of
+
+
+def shacl_problems(data: rdflib.Graph, shapes: rdflib.Graph, locator: _Locator) -> list[Problem]:
+    conforms, results, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=True, advanced=False, meta_shacl=False
+    )
+    problems = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(result, SH.focusNode)
+        path = results.value(result, SH.resultPath)
+        value = results.value(result, SH.value)
+        shape = results.value(result, SH.sourceShape)
+        severity = SEVERITIES.get(results.value(result, SH.resultSeverity), "error")
+        messages = sorted(str(m) for m in results.objects(result, SH.resultMessage))
+        message = messages[0] if messages else "constraint not met"
+        rule = rule_id(shapes, shape, path)
+        relpath, line = locator.locate(str(focus), str(path) if isinstance(path, rdflib.URIRef) else None)
+        extra = []
+        if path is not None and compact(path) not in message:
+            extra.append(f"property {compact(path)}")
+        if value == focus:
+            value = None
+        if value is not None and compact(value) not in message:
+            extra.append(f"value {compact(value)}")
+        if extra:
+            message = f"{message} ({'; '.join(extra)})"
+        problems.append(
+            Problem(relpath, line, 1 if line else 0, rule, message, severity, str(focus), compact(value) if value is not None else "", compact(path) if path is not None else "")
+        )
+    return problems
+
+
+def validate(root: Path, store: ox.Store, *, focus_files: set[str] | None = None) -> ValidationReport:
+    started = time.perf_counter()
+    by_file, graph_of = collect(store)
+    problems: list[Problem] = []
+    for relpath, quads in sorted(by_file.items()):
+        if relpath.startswith("graph/") and (focus_files is None or relpath in focus_files):
+            try:
+                text = (root / relpath).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            problems += check_file(relpath, quads, text)
+
+    shapes = graph_from_triples(by_file.get(SHAPES_FILE, []))
+    data = rdflib.Graph()
+    for relpath, quads in by_file.items():
+        if relpath != SHAPES_FILE:
+            graph_from_triples(quads, data)
+    problems += shacl_problems(data, shapes, _Locator(root, graph_of))
+    entities = sum(1 for relpath in by_file if relpath.startswith("graph/"))
+    return ValidationReport(sort_problems(_dedupe(problems)), entities, time.perf_counter() - started)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen = set()
+    out = []
+    for p in problems:
+        key = (p.path, p.line, p.rule, p.focus, p.value, p.predicate, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
