@@ -1,0 +1,84 @@
+"""Every SHACL rule has a conforming and a violating fixture; the violating one gives the rule's id and message.
+
+A case is a folder ``fixtures/shapes/<rule-id>/`` (``/`` in a rule id written ``--``) with ``ok/`` and
+``bad/`` layers, each overlaid on the small valid fixture graph (see conftest.overlay).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib.namespace import RDF, SH
+
+from llm_atlas import Atlas
+from llm_atlas.validate import rule_id
+
+from .conftest import FIXTURES, ROOT, make_checkout, overlay
+
+CASES_DIR = FIXTURES / "shapes"
+
+
+def shapes_graph() -> rdflib.Graph:
+    return rdflib.Graph().parse(ROOT / "ontology" / "shapes.ttl", format="turtle")
+
+
+def rules_and_messages() -> dict[str, str]:
+    """Rule id -> the contributor message of every constraint in the shapes."""
+    graph = shapes_graph()
+    rules = {}
+    for shape in graph.subjects(RDF.type, SH.NodeShape):
+        message = graph.value(shape, SH.message)
+        if message is not None:
+            rules[rule_id(graph, shape, None)] = str(message)
+        for sparql in graph.objects(shape, SH.sparql):
+            rules[rule_id(graph, shape, None)] = str(graph.value(sparql, SH.message))
+        for prop in graph.objects(shape, SH.property):
+            rules[rule_id(graph, prop, graph.value(prop, SH.path))] = str(graph.value(prop, SH.message))
+    return rules
+
+
+RULES = rules_and_messages()
+CASES = sorted(p.name.replace("--", "/") for p in CASES_DIR.iterdir() if p.is_dir()) if CASES_DIR.is_dir() else []
+
+
+def case_dir(rule: str) -> Path:
+    return CASES_DIR / rule.replace("/", "--")
+
+
+def validate_with(tmp_path: Path, layer: Path):
+    checkout = make_checkout(tmp_path / "atlas")
+    written = overlay(checkout, layer)
+    atlas = Atlas.open(checkout, tmp_path / "store")
+    try:
+        return atlas.validate(), written
+    finally:
+        atlas.close()
+
+
+def test_every_rule_has_a_case():
+    missing = sorted(set(RULES) - set(CASES))
+    assert not missing, f"shapes without fixtures in tests/fixtures/shapes/: {missing}"
+
+
+def test_every_case_names_a_rule():
+    unknown = sorted(set(CASES) - set(RULES))
+    assert not unknown, f"fixture folders for rules that do not exist: {unknown}"
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_conforming_fixture(rule, tmp_path):
+    report, _ = validate_with(tmp_path, case_dir(rule) / "ok")
+    assert report.problems == [], "\n".join(p.as_text() for p in report.problems)
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_violating_fixture(rule, tmp_path):
+    report, written = validate_with(tmp_path, case_dir(rule) / "bad")
+    hits = [p for p in report.problems if p.rule == rule]
+    assert hits, f"expected [{rule}]; got:\n" + "\n".join(p.as_text() for p in report.problems)
+    expected = RULES[rule].split("{")[0].strip()
+    assert any(p.message.startswith(expected) for p in hits), [p.message for p in hits]
+    # the result points at a line of a file the case wrote (where the contributor has to look)
+    assert any(p.path in written and p.line > 0 for p in hits), [p.as_text() for p in hits]
