@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib.namespace import RDF, SH
 
 from llm_atlas import Atlas
-from llm_atlas.validate import rule_id
+from llm_atlas.rules import shacl_rules
 
 from .conftest import FIXTURES, ROOT, make_checkout, overlay
 
@@ -26,17 +25,7 @@ def shapes_graph() -> rdflib.Graph:
 
 def rules_and_messages() -> dict[str, str]:
     """Rule id -> the contributor message of every constraint in the shapes."""
-    graph = shapes_graph()
-    rules = {}
-    for shape in graph.subjects(RDF.type, SH.NodeShape):
-        message = graph.value(shape, SH.message)
-        if message is not None:
-            rules[rule_id(graph, shape, None)] = str(message)
-        for sparql in graph.objects(shape, SH.sparql):
-            rules[rule_id(graph, shape, None)] = str(graph.value(sparql, SH.message))
-        for prop in graph.objects(shape, SH.property):
-            rules[rule_id(graph, prop, graph.value(prop, SH.path))] = str(graph.value(prop, SH.message))
-    return rules
+    return {rule: message for rule, (_, _, message) in shacl_rules(shapes_graph()).items()}
 
 
 RULES = rules_and_messages()

@@ -15,12 +15,14 @@ import re
 from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
 
 from . import build as build_job
 from . import report as report_job
+from . import rules as rules_job
 from . import validate as validate_job
 from .errors import InvalidData, UsageError
-from .layout import QUERIES_DIR, STORE_DIR, find_root
+from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
 from .store import open_store, read_manifest
 
@@ -98,6 +100,11 @@ class Atlas:
                     raise UsageError("--param applies to saved queries, which declare their parameters")
                 return run_query(self.store, query)
         return run_query(self.store, query.text, bind_params(query, params or {}))
+
+    def rules(self) -> str:
+        """The rule catalogue (docs/rules.md), from the checkout's shapes."""
+        shapes = rdflib.Graph().parse(self.root / SHAPES_FILE, format="turtle")
+        return rules_job.catalogue(shapes)
 
     @staticmethod
     def _query_file(path: Path) -> SavedQuery:

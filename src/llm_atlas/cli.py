@@ -56,6 +56,7 @@ def make_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=FORMATS, default="table", help="output format (json is SPARQL results JSON)")
 
     commands.add_parser("queries", help="list the saved queries with their summary and parameters")
+    commands.add_parser("rules", help="print the rule catalogue (docs/rules.md) as Markdown")
 
     report = commands.add_parser("report", help="build, validate and answer the study's questions (the main job)",
                                  epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{q.name:32} {q.summary}")
                 for p in q.params:
                     print(f"{'':32}   --param {p.name}=<{p.type}>  (default {p.default}) {p.description}")
+            return EXIT_OK
+        if args.command == "rules":
+            sys.stdout.write(atlas.rules())
             return EXIT_OK
         if args.command == "query":
             result = atlas.query(args.expression if args.expression else args.name, _params(args.param))

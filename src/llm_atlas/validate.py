@@ -18,14 +18,14 @@ import pyshacl
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from .errors import Problem, sort_problems
+from .errors import InvalidData, Problem, sort_problems
 from .layout import SHAPES_FILE, relpath_of_graph
 from .loader import LineIndex
 from .namespaces import ONTOLOGY, PREFIXES
-from .rdfbridge import compact, graph_from_triples
+from .rdfbridge import PreparedQueryGraph, compact, graph_from_triples
+from .rules import rule_id
 from .structure import check_file
 
-SHAPES_NS = ONTOLOGY + "shapes/"
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 
 
@@ -44,19 +44,6 @@ class ValidationReport:
         warnings = sum(p.severity == "warning" for p in self.problems)
         verdict = "valid" if self.conforms else "INVALID"
         return f"{verdict}: {self.entities} entities checked, {errors} errors, {warnings} warnings ({self.seconds:.2f} s)"
-
-
-def rule_id(shapes: rdflib.Graph, source_shape: rdflib.term.Node, path: rdflib.term.Node | None) -> str:
-    """The stable rule id of a result: the local name of its node shape (plus the path when that shape has several)."""
-    node_shape = source_shape
-    if isinstance(source_shape, rdflib.BNode):
-        parents = list(shapes.subjects(SH.property, source_shape))
-        node_shape = parents[0] if parents else source_shape
-    name = str(node_shape)
-    name = name[len(SHAPES_NS):] if name.startswith(SHAPES_NS) else compact(node_shape)
-    if isinstance(source_shape, rdflib.BNode) and len(list(shapes.objects(node_shape, SH.property))) > 1 and path is not None:
-        name += "/" + compact(path).split(":")[-1]
-    return name
 
 
 class _Locator:
@@ -111,6 +98,8 @@ def shacl_problems(data: rdflib.Graph, shapes: rdflib.Graph, locator: _Locator) 
     conforms, results, _ = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=True, advanced=False, meta_shacl=False
     )
+    if not isinstance(results, rdflib.Graph):  # pySHACL refused the shapes themselves
+        raise InvalidData([Problem(SHAPES_FILE, 0, 0, "shapes-invalid", f"pySHACL cannot use the shapes: {getattr(results, 'message', results)}")])
     problems = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
@@ -150,7 +139,7 @@ def validate(root: Path, store: ox.Store, *, focus_files: set[str] | None = None
             problems += check_file(relpath, quads, text)
 
     shapes = graph_from_triples(by_file.get(SHAPES_FILE, []))
-    data = rdflib.Graph()
+    data = PreparedQueryGraph()
     for relpath, quads in by_file.items():
         if relpath != SHAPES_FILE:
             graph_from_triples(quads, data)

@@ -1,0 +1,85 @@
+"""The rule catalogue: every rule id a problem can carry, with what it means.
+
+SHACL rules are documented by the shapes themselves (label, comment, message); the rules checked in
+Python (loading, file layout, saved queries) are listed here. ``llm-atlas rules`` prints the catalogue
+that docs/rules.md holds; a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import rdflib
+from rdflib.namespace import RDF, RDFS, SH
+
+from .namespaces import ONTOLOGY
+from .rdfbridge import compact
+
+SHAPES_NS = ONTOLOGY + "shapes/"
+
+
+def rule_id(shapes: rdflib.Graph, source_shape: rdflib.term.Node, path: rdflib.term.Node | None) -> str:
+    """The stable rule id of a result: the local name of its node shape (plus the path when that shape has several)."""
+    node_shape = source_shape
+    if isinstance(source_shape, rdflib.BNode):
+        parents = list(shapes.subjects(SH.property, source_shape))
+        node_shape = parents[0] if parents else source_shape
+    name = str(node_shape)
+    name = name[len(SHAPES_NS):] if name.startswith(SHAPES_NS) else compact(node_shape)
+    if isinstance(source_shape, rdflib.BNode) and len(list(shapes.objects(node_shape, SH.property))) > 1 and path is not None:
+        name += "/" + compact(path).split(":")[-1]
+    return name
+
+
+PYTHON_RULES: dict[str, tuple[str, str]] = {
+    "not-turtle": ("loading", "Only Turtle files (.ttl) belong in ontology/ and graph/."),
+    "file-too-large": ("loading", "A file is larger than the limit (2 MiB); one entity per file keeps files small."),
+    "unreadable": ("loading", "The file cannot be read (permissions, a broken link)."),
+    "encoding": ("loading", "The file is not UTF-8, or starts with a byte order mark."),
+    "turtle-syntax": ("loading", "The file is not valid Turtle; the message is the strict parser's (pyoxigraph) with line and column."),
+    "unknown-prefix": ("loading", "A prefixed name uses a prefix the file does not declare."),
+    "relative-iri": ("loading", "@base or a relative IRI: every IRI must be absolute or use a shared prefix."),
+    "shared-prefixes": ("layout", "A prefix is declared that is not in the project's shared list (src/llm_atlas/namespaces.py), or with another IRI."),
+    "entity-path": ("layout", "The file is not at graph/<kind>/<slug>.ttl, or does not describe the entity its path names."),
+    "entity-per-file": ("layout", "A file describes more than one primary entity."),
+    "entity-class": ("layout", "The entity lacks the rdf:type its kind folder promises (graph/organization/ holds atlas:Organization, ...)."),
+    "owned-node": ("layout", "A secondary node (a claim) is not named <entity IRI>#<slug>."),
+    "blank-node": ("layout", "Blank nodes are not allowed in graph/: name the node with a fragment of the entity IRI."),
+    "shapes-invalid": ("shapes", "pySHACL cannot use ontology/shapes.ttl (a shape breaks the SHACL specification)."),
+    "query-header": ("queries", "A saved query's header is missing a key, has an unknown key, or a malformed parameter line."),
+    "query-syntax": ("queries", "A saved query is not valid SPARQL 1.1."),
+    "query-unreadable": ("queries", "A saved query file cannot be read."),
+}
+
+
+def shacl_rules(shapes: rdflib.Graph) -> dict[str, tuple[str, str, str]]:
+    """Rule id -> (label, comment, message) for every constraint of the shapes."""
+    rules: dict[str, tuple[str, str, str]] = {}
+    for shape in sorted(shapes.subjects(RDF.type, SH.NodeShape)):
+        label = str(shapes.value(shape, RDFS.label) or "")
+        comment = str(shapes.value(shape, RDFS.comment) or "")
+        message = shapes.value(shape, SH.message)
+        if message is not None:
+            rules[rule_id(shapes, shape, None)] = (label, comment, str(message))
+        for sparql in shapes.objects(shape, SH.sparql):
+            rules[rule_id(shapes, shape, None)] = (label, comment, str(shapes.value(sparql, SH.message)))
+        for prop in shapes.objects(shape, SH.property):
+            rules[rule_id(shapes, prop, shapes.value(prop, SH.path))] = (label, comment, str(shapes.value(prop, SH.message)))
+    return rules
+
+
+def catalogue(shapes: rdflib.Graph) -> str:
+    """docs/rules.md: every rule with its id as an anchor."""
+    out = [
+        "# Rule catalogue",
+        "",
+        "Every problem `llm-atlas` reports carries one of these rule ids. This file is generated:",
+        "`llm-atlas rules > docs/rules.md` (a test fails when it is out of date).",
+        "",
+        "## Data rules (SHACL, `ontology/shapes.ttl`)",
+        "",
+    ]
+    for rule, (label, comment, message) in sorted(shacl_rules(shapes).items()):
+        out += [f"### {rule}", "", f"*{label}*. {comment}".rstrip(), "", f"> {message}", ""]
+    out += ["## File, layout and query rules (checked in Python)", ""]
+    for rule, (area, text) in sorted(PYTHON_RULES.items()):
+        out += [f"### {rule}", "", f"*{area}*. {text}", ""]
+    return "\n".join(out).rstrip() + "\n"
