@@ -126,3 +126,51 @@ def test_a_first_build_that_fails_creates_no_store(mini, store_dir):
     with pytest.raises(InvalidData):
         Atlas.open(mini, store_dir).build()
     assert not store_dir.exists()
+
+
+INVALID_BUT_PARSEABLE = {
+    # a link to an entity that does not exist
+    "dangling-link": (
+        "project/alpha.ttl",
+        lambda text: text.replace("atlas:ledBy organization:alpha-lab ;", "atlas:ledBy organization:alpha-lab, organization:nobody ;"),
+        "no-dangling-link",
+    ),
+    # an entity without a source
+    "missing-source": (
+        "organization/beta-corp.ttl",
+        lambda text: text.replace("    atlas:continent continent:asia ;\n    atlas:source source:slides .", "    atlas:continent continent:asia ."),
+        "source-required",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID_BUT_PARSEABLE))
+def test_validate_checks_a_change_before_it_reaches_the_store(case, mini, store_dir):
+    relpath, edit, rule = INVALID_BUT_PARSEABLE[case]
+    atlas = Atlas.open(mini, store_dir)
+    assert atlas.validate().conforms
+    atlas.close()
+    before = store_fingerprint(store_dir)
+    manifest_before = manifest_path(store_dir).read_bytes()
+    path = mini / "graph" / relpath
+    edited = edit(path.read_text())
+    assert edited != path.read_text()
+    path.write_text(edited)
+
+    report = atlas.validate()
+    atlas.close()
+    assert not report.conforms
+    hits = [p for p in report.problems if p.rule == rule]
+    assert hits and all(p.path == f"graph/{relpath}" and p.line > 0 for p in hits)
+    assert store_fingerprint(store_dir) == before
+    assert manifest_path(store_dir).read_bytes() == manifest_before
+
+
+def test_validate_commits_a_valid_change(mini, store_dir):
+    atlas = Atlas.open(mini, store_dir)
+    atlas.validate()
+    path = mini / "graph/organization/alpha-lab.ttl"
+    path.write_text(path.read_text().replace('"Alpha Lab"@en', '"Alpha Laboratory"@en'))
+    assert atlas.validate().conforms
+    assert atlas.query("ASK { organization:alpha-lab rdfs:label 'Alpha Laboratory'@en }").boolean
+    atlas.close()

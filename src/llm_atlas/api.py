@@ -24,7 +24,7 @@ from . import validate as validate_job
 from .errors import InvalidData, UsageError
 from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
-from .store import open_store, read_manifest
+from .store import open_store, quads_by_file, read_manifest
 
 
 class Atlas:
@@ -74,9 +74,20 @@ class Atlas:
         return build_job.build(self.root, self.store_dir, force=force)
 
     def validate(self) -> validate_job.ValidationReport:
-        """SHACL over the built data; an up-to-date build first."""
-        self.build()
-        return validate_job.validate(self.root, self.store)
+        """SHACL over the data as it is on disk.
+
+        Files changed since the last build are parsed and checked before they reach the store; the build
+        is committed only when the data is valid, so invalid data never replaces a valid store.
+        """
+        staged = build_job.stage(self.root, self.store_dir)
+        by_file = quads_by_file(None if staged.full else self.store, exclude=staged.replaced)
+        for item in staged.changed:
+            by_file[item.source.relpath] = item.quads
+        report = validate_job.validate(self.root, by_file)
+        if report.conforms and staged.pending:
+            self.close()
+            build_job.commit(staged, self.store_dir)
+        return report
 
     def saved_queries(self) -> list[SavedQuery]:
         return load_saved_queries(self.root / QUERIES_DIR, self.root)

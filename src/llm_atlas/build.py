@@ -1,8 +1,9 @@
 """Build job: load every file of ontology/ and graph/ into the persistent store, one named graph per file.
 
-Only what changed is reloaded. Every changed file is parsed before the store is touched, so a file that
-does not parse leaves the store exactly as it was. A first build (or one after an upgrade) loads into a
-fresh store beside the old one and swaps it in.
+A build happens in two steps. :func:`stage` hashes every file, finds what changed since the manifest and
+parses those files strictly, touching nothing; :func:`commit` writes the staged files into the store. A
+file that does not parse stops the build at the first step, so the store stays exactly as it was. The
+validator uses the same staging to check a change before it reaches the store.
 """
 
 from __future__ import annotations
@@ -43,6 +44,28 @@ class BuildResult:
         )
 
 
+@dataclass
+class Staged:
+    """What a build would do: the parsed files to (re)load, the files to drop, and the new manifest."""
+
+    root: Path
+    files: int
+    hashes: dict[str, str]
+    changed: list[LoadedFile]
+    removed: list[str]
+    full: bool
+    started: float
+
+    @property
+    def pending(self) -> bool:
+        return self.full or bool(self.changed or self.removed)
+
+    @property
+    def replaced(self) -> set[str]:
+        """Files whose stored content the staged build replaces or drops."""
+        return {item.source.relpath for item in self.changed} | set(self.removed)
+
+
 def _parse_all(sources: list[SourceFile]) -> list[LoadedFile]:
     loaded = [load_file(source) for source in sources]
     problems: list[Problem] = [p for item in loaded for p in item.problems]
@@ -51,42 +74,48 @@ def _parse_all(sources: list[SourceFile]) -> list[LoadedFile]:
     return loaded
 
 
-def build(root: Path, store_dir: Path, *, force: bool = False) -> BuildResult:
+def stage(root: Path, store_dir: Path, *, force: bool = False) -> Staged:
+    """Find and parse what changed; raises :class:`InvalidData` if a changed file does not parse."""
     started = time.perf_counter()
     sources = source_files(root)
     hashes = {source.relpath: source.sha256() for source in sources}
     manifest = None if force else read_manifest(store_dir)
-    result = BuildResult(files=len(sources))
-
     if manifest is None or not manifest.compatible():
-        loaded = _parse_all(sources)
+        return Staged(root, len(sources), hashes, _parse_all(sources), [], True, started)
+    changed = [s for s in sources if manifest.files.get(s.relpath) != hashes[s.relpath]]
+    removed = sorted(set(manifest.files) - set(hashes))
+    return Staged(root, len(sources), hashes, _parse_all(changed), removed, False, started)
+
+
+def commit(staged: Staged, store_dir: Path) -> BuildResult:
+    """Write a staged build into the store (which must not be open elsewhere in this process)."""
+    result = BuildResult(files=staged.files, loaded=[item.source.relpath for item in staged.changed], removed=staged.removed, rebuilt=staged.full)
+    if staged.full:
+        # Load into a fresh store beside the old one and swap it in: the old store stays whole until then.
         fresh = store_dir.with_name(store_dir.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)
         store = open_store(fresh)
-        store.bulk_extend(q for item in loaded for q in item.quads)
+        store.bulk_extend(q for item in staged.changed for q in item.quads)
         store.flush()
         result.triples, result.graphs = len(store), sum(1 for _ in store.named_graphs())
         del store
         gc.collect()  # pyoxigraph releases the store's lock when the object is freed
         replace_store_dir(fresh, store_dir)
-        result.loaded = [s.relpath for s in sources]
-        result.rebuilt = True
     else:
-        changed = [s for s in sources if manifest.files.get(s.relpath) != hashes[s.relpath]]
-        removed = sorted(set(manifest.files) - set(hashes))
-        loaded = _parse_all(changed)
         store = open_store(store_dir)
-        stale = [ox.NamedNode(s.graph_iri) for s in changed] + [ox.NamedNode(SourceFile(r, root / r).graph_iri) for r in removed]
+        stale = [ox.NamedNode(SourceFile(relpath, staged.root / relpath).graph_iri) for relpath in sorted(staged.replaced)]
         if stale:
-            store.update("".join(f"DROP SILENT GRAPH {g} ;\n" for g in stale).rstrip(" ;\n"))
-        store.extend(q for item in loaded for q in item.quads)
+            store.update(" ;\n".join(f"DROP SILENT GRAPH {g}" for g in stale))
+        store.extend(q for item in staged.changed for q in item.quads)
         store.flush()
         result.triples, result.graphs = len(store), sum(1 for _ in store.named_graphs())
         del store
         gc.collect()
-        result.loaded = [s.relpath for s in changed]
-        result.removed = removed
-
-    write_manifest(store_dir, Manifest(files=hashes))
-    result.seconds = time.perf_counter() - started
+    # The manifest is written last: after a crash above it is stale, which only costs a reload next time.
+    write_manifest(store_dir, Manifest(files=staged.hashes))
+    result.seconds = time.perf_counter() - staged.started
     return result
+
+
+def build(root: Path, store_dir: Path, *, force: bool = False) -> BuildResult:
+    return commit(stage(root, store_dir, force=force), store_dir)

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import UsageError
+from .layout import relpath_of_graph
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -84,3 +85,16 @@ def replace_store_dir(new_dir: Path, store_dir: Path) -> None:
         os.replace(store_dir, old)
     os.replace(new_dir, store_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def quads_by_file(store: ox.Store | None, exclude: set[str] = frozenset()) -> dict[str, list[ox.Quad]]:
+    """The store's quads grouped by the file they came from (files in ``exclude`` left out)."""
+    by_file: dict[str, list[ox.Quad]] = {}
+    if store is None:
+        return by_file
+    for quad in store.quads_for_pattern(None, None, None, None):
+        if isinstance(quad.graph_name, ox.NamedNode):
+            relpath = relpath_of_graph(quad.graph_name.value)
+            if relpath is not None and relpath not in exclude:
+                by_file.setdefault(relpath, []).append(quad)
+    return by_file

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from .errors import InvalidData, Problem, sort_problems
-from .layout import SHAPES_FILE, relpath_of_graph
+from .layout import SHAPES_FILE
 from .loader import LineIndex
 from .namespaces import ONTOLOGY, PREFIXES
 from .rdfbridge import PreparedQueryGraph, compact, graph_from_triples
@@ -77,21 +76,14 @@ class _Locator:
         return relpath, line
 
 
-def collect(store: ox.Store) -> tuple[dict[str, list[ox.Quad]], dict[str, str]]:
-    """Quads by file, and the file each subject is written in."""
-    by_file: dict[str, list[ox.Quad]] = defaultdict(list)
+def subject_files(by_file: dict[str, list[ox.Quad]]) -> dict[str, str]:
+    """The file each subject is written in."""
     graph_of: dict[str, str] = {}
-    for quad in store.quads_for_pattern(None, None, None, None):
-        if not isinstance(quad.graph_name, ox.NamedNode):
-            continue
-        relpath = relpath_of_graph(quad.graph_name.value)
-        if relpath is None:
-            continue
-        by_file[relpath].append(quad)
-        subject = quad.subject
-        if isinstance(subject, ox.NamedNode):
-            graph_of.setdefault(subject.value, relpath)
-    return by_file, graph_of
+    for relpath in sorted(by_file):
+        for quad in by_file[relpath]:
+            if isinstance(quad.subject, ox.NamedNode):
+                graph_of.setdefault(quad.subject.value, relpath)
+    return graph_of
 
 
 def shacl_problems(data: rdflib.Graph, shapes: rdflib.Graph, locator: _Locator) -> list[Problem]:
@@ -126,9 +118,10 @@ def shacl_problems(data: rdflib.Graph, shapes: rdflib.Graph, locator: _Locator) 
     return problems
 
 
-def validate(root: Path, store: ox.Store, *, focus_files: set[str] | None = None) -> ValidationReport:
+def validate(root: Path, by_file: dict[str, list[ox.Quad]], *, focus_files: set[str] | None = None) -> ValidationReport:
+    """Validate the quads of every file (as built, or as a staged build would leave them)."""
     started = time.perf_counter()
-    by_file, graph_of = collect(store)
+    graph_of = subject_files(by_file)
     problems: list[Problem] = []
     for relpath, quads in sorted(by_file.items()):
         if relpath.startswith("graph/") and (focus_files is None or relpath in focus_files):
