@@ -24,6 +24,7 @@ from . import validate as validate_job
 from .errors import InvalidData, UsageError
 from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
+from .staging import stage
 from .store import open_store, quads_by_file, read_manifest
 
 
@@ -79,7 +80,7 @@ class Atlas:
         Files changed since the last build are parsed and checked before they reach the store; the build
         is committed only when the data is valid, so invalid data never replaces a valid store.
         """
-        staged = build_job.stage(self.root, self.store_dir)
+        staged = stage(self.root, self.store_dir)
         by_file = quads_by_file(None if staged.full else self.store, exclude=staged.replaced)
         for item in staged.changed:
             by_file[item.source.relpath] = item.quads

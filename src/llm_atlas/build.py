@@ -1,9 +1,8 @@
 """Build job: load every file of ontology/ and graph/ into the persistent store, one named graph per file.
 
-A build happens in two steps. :func:`stage` hashes every file, finds what changed since the manifest and
-parses those files strictly, touching nothing; :func:`commit` writes the staged files into the store. A
-file that does not parse stops the build at the first step, so the store stays exactly as it was. The
-validator uses the same staging to check a change before it reaches the store.
+A build happens in two steps: :func:`llm_atlas.staging.stage` finds and parses what changed, touching
+nothing; :func:`commit` writes the staged files into the store. A file that does not parse stops the
+build at the first step, so the store stays exactly as it was.
 """
 
 from __future__ import annotations
@@ -16,10 +15,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import InvalidData, Problem
-from .layout import SourceFile, source_files
-from .loader import LoadedFile, load_file
-from .store import Manifest, open_store, read_manifest, replace_store_dir, write_manifest
+from .layout import SourceFile
+from .staging import Staged, stage
+from .store import Manifest, open_store, replace_store_dir, write_manifest
 
 
 @dataclass
@@ -42,49 +40,6 @@ class BuildResult:
             f"{how}: {self.files} files ({len(self.loaded)} loaded, {len(self.removed)} removed, "
             f"{self.unchanged} unchanged); {self.triples} triples in {self.graphs} named graphs; {self.seconds:.2f} s"
         )
-
-
-@dataclass
-class Staged:
-    """What a build would do: the parsed files to (re)load, the files to drop, and the new manifest."""
-
-    root: Path
-    files: int
-    hashes: dict[str, str]
-    changed: list[LoadedFile]
-    removed: list[str]
-    full: bool
-    started: float
-
-    @property
-    def pending(self) -> bool:
-        return self.full or bool(self.changed or self.removed)
-
-    @property
-    def replaced(self) -> set[str]:
-        """Files whose stored content the staged build replaces or drops."""
-        return {item.source.relpath for item in self.changed} | set(self.removed)
-
-
-def _parse_all(sources: list[SourceFile]) -> list[LoadedFile]:
-    loaded = [load_file(source) for source in sources]
-    problems: list[Problem] = [p for item in loaded for p in item.problems]
-    if problems:
-        raise InvalidData(problems, f"{len(problems)} file(s) could not be loaded; the store was left unchanged")
-    return loaded
-
-
-def stage(root: Path, store_dir: Path, *, force: bool = False) -> Staged:
-    """Find and parse what changed; raises :class:`InvalidData` if a changed file does not parse."""
-    started = time.perf_counter()
-    sources = source_files(root)
-    hashes = {source.relpath: source.sha256() for source in sources}
-    manifest = None if force else read_manifest(store_dir)
-    if manifest is None or not manifest.compatible():
-        return Staged(root, len(sources), hashes, _parse_all(sources), [], True, started)
-    changed = [s for s in sources if manifest.files.get(s.relpath) != hashes[s.relpath]]
-    removed = sorted(set(manifest.files) - set(hashes))
-    return Staged(root, len(sources), hashes, _parse_all(changed), removed, False, started)
 
 
 def commit(staged: Staged, store_dir: Path) -> BuildResult:

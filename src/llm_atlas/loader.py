@@ -16,6 +16,7 @@ from .errors import Problem
 from .layout import SourceFile
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # an entity file is a few KiB; anything this big is a mistake or an attack
+MAX_NESTING = 32  # [ ] and ( ) depth; entity files need two or three levels
 
 _POSITION = re.compile(r"line (\d+) column (\d+)|at line (\d+) between columns (\d+)|error at (\d+):(\d+)")
 
@@ -82,6 +83,10 @@ def load_file(source: SourceFile) -> LoadedFile:
         col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         return problem("encoding", f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x}): save it as UTF-8", line, col)
 
+    depth, line, col = nesting_depth(loaded.text)
+    if depth > MAX_NESTING:
+        return problem("nesting-too-deep", f"brackets or parentheses nest deeper than {MAX_NESTING} levels: entity files need a few; flatten the structure", line, col)
+
     graph = ox.NamedNode(source.graph_iri)
     parser = ox.parse(input=data, format=ox.RdfFormat.TURTLE, path=None, base_iri=None)
     try:
@@ -97,6 +102,52 @@ def load_file(source: SourceFile) -> LoadedFile:
         line = _first_line_matching(loaded.text, re.compile(r"^\s*(@base|BASE)\b", re.IGNORECASE))
         return problem("relative-iri", "@base is not allowed: write every IRI in full or with a shared prefix", line, 1)
     return loaded
+
+
+def nesting_depth(text: str) -> tuple[int, int, int]:
+    """The deepest [ ] / ( ) nesting outside IRIs, strings and comments, and where it first exceeds the limit.
+
+    A lexical scan, linear in the text, run before the parser so that a hostile file cannot make anything
+    downstream (rdflib, pySHACL, the formatter) recurse without bound.
+    """
+    depth = deepest = 0
+    where = (0, 0)
+    line, line_start = 1, 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line, line_start = line + 1, i + 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c == "<":
+            end = text.find(">", i)
+            if end > 0 and not any(ch in text[i + 1:end] for ch in " \n\t\"{}|^`"):
+                i = end + 1
+                continue
+        elif c in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and text[j:j + len(quote)] != quote:
+                if text[j] == "\\":
+                    j += 1
+                elif text[j] == "\n":
+                    line, line_start = line + 1, j + 1
+                j += 1
+            i = j + len(quote)
+            continue
+        elif c in "[(":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest == MAX_NESTING + 1:
+                    where = (line, i - line_start + 1)
+        elif c in "])":
+            depth -= 1
+        i += 1
+    return deepest, where[0], where[1]
 
 
 def _first_line_matching(text: str, pattern: re.Pattern) -> int:

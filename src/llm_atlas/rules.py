@@ -33,6 +33,7 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
     "not-turtle": ("loading", "Only Turtle files (.ttl) belong in ontology/ and graph/."),
     "file-too-large": ("loading", "A file is larger than the limit (2 MiB); one entity per file keeps files small."),
     "unreadable": ("loading", "The file cannot be read (permissions, a broken link)."),
+    "nesting-too-deep": ("loading", "Brackets or parentheses nest deeper than 32 levels (a bound that keeps every tool downstream safe)."),
     "encoding": ("loading", "The file is not UTF-8, or starts with a byte order mark."),
     "turtle-syntax": ("loading", "The file is not valid Turtle; the message is the strict parser's (pyoxigraph) with line and column."),
     "unknown-prefix": ("loading", "A prefixed name uses a prefix the file does not declare."),

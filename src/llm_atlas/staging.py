@@ -1,0 +1,59 @@
+"""Staging: what a build would change, found and parsed without touching the store.
+
+:func:`stage` hashes every file, compares with the store's manifest and parses the changed files strictly.
+The build commits a staged change; validation and checks look at it before it reaches the store.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InvalidData, Problem
+from .layout import SourceFile, source_files
+from .loader import LoadedFile, load_file
+from .store import read_manifest
+
+
+@dataclass
+class Staged:
+    """What a build would do: the parsed files to (re)load, the files to drop, and the new manifest."""
+
+    root: Path
+    files: int
+    hashes: dict[str, str]
+    changed: list[LoadedFile]
+    removed: list[str]
+    full: bool
+    started: float
+
+    @property
+    def pending(self) -> bool:
+        return self.full or bool(self.changed or self.removed)
+
+    @property
+    def replaced(self) -> set[str]:
+        """Files whose stored content the staged build replaces or drops."""
+        return {item.source.relpath for item in self.changed} | set(self.removed)
+
+
+def _parse_all(sources: list[SourceFile]) -> list[LoadedFile]:
+    loaded = [load_file(source) for source in sources]
+    problems: list[Problem] = [p for item in loaded for p in item.problems]
+    if problems:
+        raise InvalidData(problems, f"{len(problems)} file(s) could not be loaded; the store was left unchanged")
+    return loaded
+
+
+def stage(root: Path, store_dir: Path, *, force: bool = False) -> Staged:
+    """Find and parse what changed; raises :class:`InvalidData` if a changed file does not parse."""
+    started = time.perf_counter()
+    sources = source_files(root)
+    hashes = {source.relpath: source.sha256() for source in sources}
+    manifest = None if force else read_manifest(store_dir)
+    if manifest is None or not manifest.compatible():
+        return Staged(root, len(sources), hashes, _parse_all(sources), [], True, started)
+    changed = [s for s in sources if manifest.files.get(s.relpath) != hashes[s.relpath]]
+    removed = sorted(set(manifest.files) - set(hashes))
+    return Staged(root, len(sources), hashes, _parse_all(changed), removed, False, started)
