@@ -18,6 +18,7 @@ import pyoxigraph as ox
 import rdflib
 
 from . import build as build_job
+from . import check as check_pipeline
 from . import report as report_job
 from . import rules as rules_job
 from . import validate as validate_job
@@ -89,6 +90,11 @@ class Atlas:
             self.close()
             build_job.commit(staged, self.store_dir)
         return report
+
+    def check(self, base: str | None = None) -> check_pipeline.CheckReport:
+        """The contribution check (files, entities, format, SHACL, history, summary); writes nothing."""
+        self.close()
+        return check_pipeline.check(self.root, self.store_dir, base)
 
     def saved_queries(self) -> list[SavedQuery]:
         return load_saved_queries(self.root / QUERIES_DIR, self.root)

@@ -15,6 +15,7 @@ from . import __version__
 from .api import Atlas
 from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, AtlasError, InvalidData, render
 from .query import FORMATS
+from .store import atomic_write_text
 
 EPILOG = """exit codes:
   0  success; for validate and report: the data is valid
@@ -46,6 +47,12 @@ def make_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check the data against the SHACL shapes",
                                    epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     validate.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print problems")
+
+    check = commands.add_parser("check", help="the verdict on a contribution: files, entities, format, SHACL, history",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("--base", metavar="REV", help="validate only what changed since this git revision (e.g. origin/main)")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print problems")
+    check.add_argument("--summary", metavar="FILE", help="write the Markdown summary (for a pull-request comment) to FILE")
 
     query = commands.add_parser("query", help="run a saved query, a .rq file or SPARQL text",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -86,6 +93,15 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(render(report.problems, args.format))
             print(report.summary(), file=sys.stderr)
             return EXIT_OK if report.conforms else EXIT_INVALID
+        if args.command == "check":
+            report = atlas.check(args.base)
+            sys.stdout.write(render(report.problems, args.format))
+            if args.summary:
+                atomic_write_text(Path(args.summary), report.summary_markdown())
+            elif args.format == "text" and args.base:
+                sys.stdout.write("\n" + report.summary_markdown())
+            print(report.verdict(), file=sys.stderr)
+            return EXIT_OK if report.clean else EXIT_INVALID
         if args.command == "queries":
             for q in atlas.saved_queries():
                 print(f"{q.name:32} {q.summary}")

@@ -7,7 +7,7 @@ The build commits a staged change; validation and checks look at it before it re
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InvalidData, Problem
@@ -27,6 +27,7 @@ class Staged:
     removed: list[str]
     full: bool
     started: float
+    failed: list[Problem] = field(default_factory=list)  # files that did not parse (tolerant staging only)
 
     @property
     def pending(self) -> bool:
@@ -35,7 +36,7 @@ class Staged:
     @property
     def replaced(self) -> set[str]:
         """Files whose stored content the staged build replaces or drops."""
-        return {item.source.relpath for item in self.changed} | set(self.removed)
+        return {item.source.relpath for item in self.changed} | set(self.removed) | {p.path for p in self.failed}
 
 
 def _parse_all(sources: list[SourceFile]) -> list[LoadedFile]:
@@ -46,14 +47,21 @@ def _parse_all(sources: list[SourceFile]) -> list[LoadedFile]:
     return loaded
 
 
-def stage(root: Path, store_dir: Path, *, force: bool = False) -> Staged:
-    """Find and parse what changed; raises :class:`InvalidData` if a changed file does not parse."""
+def stage(root: Path, store_dir: Path, *, force: bool = False, tolerant: bool = False) -> Staged:
+    """Find and parse what changed.
+
+    Raises :class:`InvalidData` if a changed file does not parse; with ``tolerant``, such files are left
+    out and their problems kept in ``Staged.failed`` instead (a staged view for checks, never committed).
+    """
     started = time.perf_counter()
     sources = source_files(root)
     hashes = {source.relpath: source.sha256() for source in sources}
     manifest = None if force else read_manifest(store_dir)
-    if manifest is None or not manifest.compatible():
-        return Staged(root, len(sources), hashes, _parse_all(sources), [], True, started)
-    changed = [s for s in sources if manifest.files.get(s.relpath) != hashes[s.relpath]]
-    removed = sorted(set(manifest.files) - set(hashes))
-    return Staged(root, len(sources), hashes, _parse_all(changed), removed, False, started)
+    full = manifest is None or not manifest.compatible()
+    changed = sources if full else [s for s in sources if manifest.files.get(s.relpath) != hashes[s.relpath]]
+    removed = [] if full else sorted(set(manifest.files) - set(hashes))
+    if not tolerant:
+        return Staged(root, len(sources), hashes, _parse_all(changed), removed, full, started)
+    loaded = [load_file(source) for source in changed]
+    failed = [p for item in loaded for p in item.problems]
+    return Staged(root, len(sources), hashes, [item for item in loaded if item.ok], removed, full, started, failed)
