@@ -26,7 +26,7 @@ from .errors import Problem, sort_problems
 from .layout import GRAPH_DIR, ONTOLOGY_DIR, SHAPES_FILE, SourceFile, relpath_of_graph, source_files
 from .loader import LoadedFile, load_file
 from .namespaces import ONTOLOGY
-from .rdfbridge import PreparedQueryGraph, compact, graph_from_triples
+from .rdfbridge import compact, graph_from_triples
 from .shacl import Locator, dedupe, shacl_problems, subject_files
 from .staging import Staged, stage
 from .store import open_store, read_manifest
@@ -231,10 +231,7 @@ def check(root: Path, store_dir: Path, base: str | None = None) -> CheckReport:
             mode = "base"
             by_file, focus = _focus_view(root, change, loaded, view)
         shapes = graph_from_triples(by_file.get(SHAPES_FILE) or view.file_quads(SHAPES_FILE))
-        data = PreparedQueryGraph()
-        for relpath, quads in by_file.items():
-            if relpath != SHAPES_FILE:
-                graph_from_triples(quads, data)
+        data = [q for relpath, quads in by_file.items() if relpath != SHAPES_FILE for q in quads]
         locate_in = {r: q for r, q in by_file.items() if focus is None or r in focus[1]}
         problems += shacl_problems(data, shapes, Locator(root, subject_files(locate_in)), None if focus is None else focus[0])
 

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from .errors import Problem, sort_problems
 from .layout import SHAPES_FILE
-from .rdfbridge import PreparedQueryGraph, graph_from_triples
+from .rdfbridge import graph_from_triples
 from .shacl import Locator, dedupe, shacl_problems, subject_files
 from .structure import check_file
 
@@ -37,7 +37,7 @@ class ValidationReport:
         return f"{verdict}: {self.entities} entities checked, {errors} errors, {warnings} warnings ({self.seconds:.2f} s)"
 
 
-def validate(root: Path, by_file: dict[str, list[ox.Quad]], *, focus_files: set[str] | None = None) -> ValidationReport:
+def validate(root: Path, by_file: dict[str, list[ox.Quad]], *, focus_files: set[str] | None = None, accelerate: bool = True) -> ValidationReport:
     """Validate the quads of every file (as built, or as a staged build would leave them)."""
     started = time.perf_counter()
     graph_of = subject_files(by_file)
@@ -51,10 +51,7 @@ def validate(root: Path, by_file: dict[str, list[ox.Quad]], *, focus_files: set[
             problems += check_file(relpath, quads, text)
 
     shapes = graph_from_triples(by_file.get(SHAPES_FILE, []))
-    data = PreparedQueryGraph()
-    for relpath, quads in by_file.items():
-        if relpath != SHAPES_FILE:
-            graph_from_triples(quads, data)
-    problems += shacl_problems(data, shapes, Locator(root, graph_of))
+    data = (q for relpath, quads in by_file.items() if relpath != SHAPES_FILE for q in quads)
+    problems += shacl_problems(data, shapes, Locator(root, graph_of), accelerate=accelerate)
     entities = sum(1 for relpath in by_file if relpath.startswith("graph/"))
     return ValidationReport(sort_problems(dedupe(problems)), entities, time.perf_counter() - started)

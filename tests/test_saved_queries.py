@@ -1,0 +1,420 @@
+"""Saved queries: every queries/*.rq parses, answers on the fixture graph as its golden file says, answers
+the study's questions on the real graph, and binds its parameters as RDF terms, never as query text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from llm_atlas import Atlas
+from llm_atlas.errors import InvalidData, UsageError
+from llm_atlas.query import QueryResult, load_saved_queries
+
+from .conftest import ROOT, check_golden, make_checkout
+
+QUERIES_DIR = ROOT / "queries"
+GOLDENS = Path(__file__).resolve().parent / "goldens" / "queries"
+QUERY_NAMES = sorted(p.stem for p in QUERIES_DIR.glob("*.rq"))
+
+# The columns each saved query returns (the contract with scripts and with the report).
+COLUMNS = {
+    "artifacts-per-project": ["project", "relation", "artifact", "kind", "stage", "madeBy", "confidence", "projectIri", "artifactIri"],
+    "claims-by-confidence": ["confidence", "claims"],
+    "collaboration-by-artifact-kind": ["kind", "domain", "stage", "collaborations", "onRamps", "artifacts"],
+    "collaboration-by-stage": ["stageOrder", "stage", "collaborationStyle", "collaborations", "inferredCollaborations", "onRamps", "challenges", "collaborationsAndOnRamps"],
+    "dependents": ["depth", "kind", "dependent", "relation", "dependsOn", "dependentIri", "dependsOnIri", "artifact"],
+    "entities-by-class": ["class", "entities"],
+    "entities-without-identifier": ["kind", "entity", "inSample", "evidence", "entityIri"],
+    "established-datasets": ["dataset", "createdBy", "projects", "otherProjects", "projectList", "derivedDatasets", "derivedList", "datasetIri"],
+    "evidence-audit": ["claimType", "subject", "predicate", "object", "source", "locator", "evidence", "confidence", "claimIri"],
+    "evidence-summary": ["source", "stated", "paraphrased", "inferred", "claims"],
+    "findings-by-stage": ["stage", "kind", "finding", "organization", "description", "source", "locator", "evidence", "confidence", "findingIri"],
+    "gap-filling-datasets": ["gap", "artifact", "kind", "languages", "languageCount", "createdBy", "gapConfidence", "artifactIri"],
+    "governance-models": ["family", "governanceModel", "inSample", "projectCount", "projects", "centralisationRank", "centralisationConfidence",
+                          "communityEngagement", "engagementConfidence", "familyConfidence", "governanceModelIri"],
+    "inferred-claims": ["claim", "subject", "predicate", "object", "source", "why"],
+    "motivations": ["category", "motivation", "categoryConfidence", "project", "continent", "linkConfidence", "motivationIri", "projectIri"],
+    "recommendations-and-gaps": ["recommendation", "audience", "audienceConfidence", "gap", "gapConfidence", "relatedKind", "artifactsAddressingGap",
+                                 "artifact", "kind", "sameKind", "artifactGapConfidence", "recommendationIri", "artifactIri"],
+    "sample-by-continent": ["continent", "organizations", "organizationList", "continentIri"],
+    "sample-by-governance": ["family", "governanceModel", "organizations", "organizationsAndProjects", "governanceModelIri"],
+    "sample-by-type": ["organizationType", "organizations", "organizationList", "organizationTypeIri"],
+    "study-sample": ["organization", "organizationType", "continent", "project", "governanceModel"],
+}
+
+# The study's questions each have a saved query the report runs.
+STUDY_QUERIES = {
+    "artifacts-per-project", "collaboration-by-artifact-kind", "collaboration-by-stage", "established-datasets", "findings-by-stage",
+    "gap-filling-datasets", "governance-models", "inferred-claims", "motivations", "recommendations-and-gaps", "sample-by-continent",
+    "sample-by-governance", "sample-by-type", "study-sample",
+}
+
+
+def body(text: str) -> str:
+    """The query without its comment lines (header included)."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def values(result: QueryResult, column: str) -> list[str]:
+    index = result.variables.index(column)
+    return ["" if row[index] is None else row[index].value for row in result.rows]
+
+
+def records(result: QueryResult) -> list[dict[str, str]]:
+    return [{v: ("" if t is None else t.value) for v, t in zip(result.variables, row)} for row in result.rows]
+
+
+@pytest.fixture(scope="module")
+def mini_atlas(tmp_path_factory):
+    base = tmp_path_factory.mktemp("mini")
+    atlas = Atlas.open(make_checkout(base / "atlas"), base / "store")
+    atlas.build()
+    yield atlas
+    atlas.close()
+
+
+@pytest.fixture(scope="module")
+def real_atlas(tmp_path_factory):
+    atlas = Atlas.open(ROOT, tmp_path_factory.mktemp("real") / "store")
+    atlas.build()
+    yield atlas
+    atlas.close()
+
+
+# -- the files -----------------------------------------------------------------------------------------
+
+
+def test_every_saved_query_parses_with_a_complete_header():
+    queries = load_saved_queries(QUERIES_DIR, ROOT)
+    assert [q.name for q in queries] == QUERY_NAMES
+    assert set(QUERY_NAMES) == set(COLUMNS), "a new saved query needs its columns in COLUMNS (and a golden file)"
+    for query in queries:
+        assert query.summary and query.question and query.tags, query.name
+    assert {q.name for q in queries if q.answers_study} == STUDY_QUERIES
+
+
+@pytest.mark.parametrize("name", QUERY_NAMES)
+def test_every_saved_query_ends_with_an_order_by(name):
+    text = body((QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8"))
+    # the last clause, after the last closing brace of the WHERE clause, is the outer ORDER BY
+    assert re.search(r"\}\s*(GROUP BY[^{}]*)?(HAVING[^{}]*)?ORDER BY[^{}]+$", text.strip()), f"{name}.rq has no outer ORDER BY"
+
+
+@pytest.mark.parametrize("name", QUERY_NAMES)
+def test_every_saved_query_declares_its_prefixes(name):
+    """Without the predeclared shared prefixes, as any other SPARQL engine would read it."""
+    ox.Store().query((QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8"))
+
+
+def test_the_dependents_parameter_is_a_variable_not_text():
+    query = load_saved_queries(QUERIES_DIR, ROOT)[QUERY_NAMES.index("dependents")]
+    assert [(p.name, p.type, p.default) for p in query.params] == [("artifact", "iri", "dataset:common-crawl")]
+    text = body(query.text)
+    assert "?artifact" in text and "common-crawl" not in text
+
+
+# -- the fixture graph: golden files -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", QUERY_NAMES)
+def test_saved_query_on_the_fixture_graph_matches_its_golden(name, mini_atlas, update_goldens):
+    result = mini_atlas.query(name)
+    assert result.variables == COLUMNS[name]
+    check_golden(GOLDENS / f"{name}.tsv", result.render("tsv"), update_goldens)
+
+
+def test_dependents_of_the_fixture_web_crawl_match_the_golden(mini_atlas, update_goldens):
+    result = mini_atlas.query("dependents", {"artifact": "dataset:web-crawl"})
+    check_golden(GOLDENS / "dependents--web-crawl.tsv", result.render("tsv"), update_goldens)
+
+
+def test_dependents_of_the_fixture_web_crawl_are_exactly_the_expected_ones(mini_atlas):
+    result = mini_atlas.query("dependents", {"artifact": "dataset:web-crawl"})
+    rows = {(r["depth"], r["dependentIri"].rsplit("/", 2)[-2] + ":" + r["dependentIri"].rsplit("/", 1)[1], r["relation"],
+             r["dependsOnIri"].rsplit("/", 1)[1]) for r in records(result)}
+    assert rows == {
+        ("1", "dataset:alpha-corpus", "derived from", "web-crawl"),
+        ("1", "model:beta-base", "trained on", "web-crawl"),
+        ("1", "project:alpha", "uses", "web-crawl"),
+        ("2", "model:alpha-7b", "base model", "beta-base"),
+        ("2", "model:alpha-7b", "trained on", "alpha-corpus"),
+        ("2", "project:alpha", "builds", "alpha-corpus"),
+        ("2", "project:beta", "releases", "beta-base"),
+        ("3", "project:alpha", "releases", "alpha-7b"),
+    }
+    assert len(result.rows) == len(rows)
+    assert set(values(result, "artifact")) == {"https://w3id.org/llm-atlas/dataset/web-crawl"}
+    # nothing depends on the benchmark's leaderboard, and a leaderboard depends on its benchmark
+    board = mini_atlas.query("dependents", {"artifact": "benchmark:alpha-bench"})
+    assert {(r["dependent"], r["relation"]) for r in records(board)} == {
+        ("Alpha Leaderboard", "uses benchmark"), ("Alpha-7B", "evaluated on"), ("Alpha", "builds"), ("Alpha", "releases")}
+
+
+def test_dependents_depth_is_exact_up_to_five_steps_and_six_means_six_or_more(tmp_path):
+    checkout = make_checkout(tmp_path / "atlas")
+    prefixes = ("@prefix atlas: <https://w3id.org/llm-atlas/ontology/> .\n@prefix dataset: <https://w3id.org/llm-atlas/dataset/> .\n"
+                "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n")
+    for k in range(8):
+        link = f" ;\n    atlas:derivedFrom dataset:chain-{k - 1}" if k else ""
+        (checkout / f"graph/dataset/chain-{k}.ttl").write_text(
+            prefixes + f'dataset:chain-{k} a atlas:Dataset ;\n    rdfs:label "Chain {k}"@en{link} .\n', encoding="utf-8")
+    with Atlas.open(checkout, tmp_path / "store") as atlas:
+        rows = records(atlas.query("dependents", {"artifact": "dataset:chain-0"}))
+    assert [(r["dependent"], r["dependsOn"], r["depth"]) for r in rows] == [
+        ("Chain 1", "Chain 0", "1"), ("Chain 2", "Chain 1", "2"), ("Chain 3", "Chain 2", "3"), ("Chain 4", "Chain 3", "4"),
+        ("Chain 5", "Chain 4", "5"), ("Chain 6", "Chain 5", "6"), ("Chain 7", "Chain 6", "6")]
+
+
+def test_a_link_to_a_motivation_category_itself_is_listed(tmp_path):
+    """No graph has one yet: a project in a throwaway checkout linked straight to a category."""
+    checkout = make_checkout(tmp_path / "atlas")
+    (checkout / "graph/project/gamma.ttl").write_text(
+        "@prefix atlas: <https://w3id.org/llm-atlas/ontology/> .\n"
+        "@prefix confidence: <https://w3id.org/llm-atlas/ontology/confidence/> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        "@prefix motivation: <https://w3id.org/llm-atlas/ontology/motivation/> .\n"
+        "@prefix organization: <https://w3id.org/llm-atlas/organization/> .\n"
+        "@prefix project: <https://w3id.org/llm-atlas/project/> .\n"
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix source: <https://w3id.org/llm-atlas/source/> .\n\n"
+        'project:gamma a atlas:Project ;\n    rdfs:label "Gamma"@en ;\n    dcterms:description "A test project."@en ;\n'
+        "    atlas:inSample false ;\n    atlas:ledBy organization:beta-corp ;\n    atlas:motivatedBy motivation:economic ;\n"
+        "    atlas:source source:slides .\n\n"
+        "<https://w3id.org/llm-atlas/project/gamma#motivatedby-economic> a atlas:StatementClaim ;\n"
+        "    rdf:subject project:gamma ; rdf:predicate atlas:motivatedBy ; rdf:object motivation:economic ;\n"
+        '    atlas:source source:slides ; atlas:confidence confidence:inferred ; rdfs:comment "Test."@en .\n',
+        encoding="utf-8",
+    )
+    with Atlas.open(checkout, tmp_path / "store") as atlas:
+        rows = records(atlas.query("motivations"))
+    gamma = [r for r in rows if r["project"] == "Gamma"]
+    assert gamma == [{"category": "economic motivations", "motivation": "", "categoryConfidence": "", "project": "Gamma",
+                      "continent": "Asia", "linkConfidence": "inferred", "motivationIri": "https://w3id.org/llm-atlas/ontology/motivation/economic",
+                      "projectIri": "https://w3id.org/llm-atlas/project/gamma"}]
+    # the sub-motivation rows are unchanged: one per sub-motivation, Alpha's link the only project
+    assert [(r["motivation"], r["project"]) for r in rows if r["motivation"]] == [
+        ("building regional ecosystems", ""), ("democratising access to AI", ""),
+        ("expanding language representation", "Alpha"), ("advancing open science", "")]
+
+
+# -- the real graph: the study's questions -------------------------------------------------------------
+
+
+# An audit query whose empty answer is the goal: checked for consistency instead of for rows.
+MAY_BE_EMPTY = {"entities-without-identifier"}
+
+
+@pytest.mark.parametrize("name", QUERY_NAMES)
+def test_saved_query_answers_on_the_real_graph(name, real_atlas):
+    result = real_atlas.query(name)
+    assert result.variables == COLUMNS[name]
+    assert result.rows or name in MAY_BE_EMPTY, f"{name} returns no row on the real graph"
+
+
+def test_entities_without_identifier_are_exactly_the_unidentified_ones(real_atlas):
+    listed = set(values(real_atlas.query("entities-without-identifier"), "entityIri"))
+    everything = set(values(real_atlas.query(
+        "SELECT ?e WHERE { VALUES ?c { atlas:Organization atlas:Project atlas:Model atlas:Dataset atlas:Benchmark atlas:Leaderboard "
+        "atlas:SoftwareFramework } ?e a ?c }"), "e"))
+    identified = set(values(real_atlas.query(
+        "SELECT DISTINCT ?e WHERE { VALUES ?p { schema:url skos:exactMatch owl:sameAs atlas:huggingFaceId atlas:arxivId atlas:rorId "
+        "atlas:sourceRepository } ?e ?p ?id }"), "e"))
+    assert listed == everything - identified
+
+
+def test_the_sample_by_type_is_the_study_s(real_atlas):
+    result = real_atlas.query("sample-by-type")
+    counts = {r["organizationTypeIri"].rsplit("/", 1)[1]: int(r["organizations"]) for r in records(result)}
+    assert counts == {"non-profit-grassroots": 6, "public-research": 4, "sme": 2, "large-enterprise": 2}
+    assert values(result, "organizationType")[:2] == ["non-profit or grassroots organisation", "public research institute or public body"]
+
+
+def test_the_sample_has_fourteen_organisations_by_every_grouping(real_atlas):
+    assert len(real_atlas.query("study-sample").rows) == 14
+    assert sum(int(v) for v in values(real_atlas.query("sample-by-continent"), "organizations")) == 14
+    by_governance = {r["governanceModelIri"].rsplit("/", 1)[1]: int(r["organizations"]) for r in records(real_atlas.query("sample-by-governance"))}
+    assert by_governance == {"single-company": 4, "single-research-institute": 4, "multi-organisational-research-institute": 1,
+                             "non-profit-sponsored-grassroots": 4, "company-sponsored-grassroots": 1}
+    continents = {r["continent"]: int(r["organizations"]) for r in records(real_atlas.query("sample-by-continent"))}
+    assert continents["South America"] == 0 and continents["Africa"] == 1
+
+
+def test_collaboration_is_a_bazaar_after_release(real_atlas):
+    rows = records(real_atlas.query("collaboration-by-stage"))
+    assert [(r["stage"], r["collaborationStyle"]) for r in rows] == [
+        ("pre-training", "cathedral"), ("post-training", "cathedral"), ("post-release", "bazaar")]
+    stage = {r["stage"]: r for r in rows}
+    for r in rows:
+        assert int(r["collaborationsAndOnRamps"]) == int(r["collaborations"]) + int(r["onRamps"])
+    assert int(stage["post-release"]["collaborationsAndOnRamps"]) > int(stage["post-training"]["collaborationsAndOnRamps"])
+    # the brief's table of findings: 9 in pre-training, 3 in post-training, 10 post-release
+    assert [int(r["onRamps"]) + int(r["challenges"]) for r in rows] == [9, 3, 10]
+
+
+def test_findings_by_stage_are_the_brief_s_twenty_two(real_atlas):
+    rows = records(real_atlas.query("findings-by-stage"))
+    assert len(rows) == 22
+    general = [r for r in rows if not r["organization"]]
+    assert [(r["stage"], r["kind"]) for r in general] == [("post-training", "challenge")]
+    assert all(r["source"] and r["locator"].startswith("slide") for r in rows)
+
+
+def test_governance_model_ranks_and_engagement_are_flagged_inferred(real_atlas):
+    rows = records(real_atlas.query("governance-models"))
+    ranked = [r for r in rows if r["centralisationRank"]]
+    assert [r["centralisationRank"] for r in ranked] == ["1", "2", "3", "4", "5"]
+    assert {r["centralisationConfidence"] for r in ranked} == {"inferred"}
+    assert {r["engagementConfidence"] for r in rows if r["communityEngagement"]} == {"inferred"}
+    assert [r["inSample"] for r in rows] == ["true"] * 5 + ["false"]
+
+
+def test_every_motivation_link_is_inferred(real_atlas):
+    rows = records(real_atlas.query("motivations"))
+    assert {r["linkConfidence"] for r in rows if r["project"]} == {"inferred"}
+    assert {r["categoryConfidence"] for r in rows if r["motivation"]} == {"inferred"}
+
+
+def test_common_crawl_is_the_most_used_established_dataset(real_atlas):
+    rows = records(real_atlas.query("established-datasets"))
+    top = rows[0]
+    assert top["dataset"] == "Common Crawl" and int(top["projects"]) >= 5 and int(top["derivedDatasets"]) >= 5
+    dependents = records(real_atlas.query("dependents"))
+    derived = {r["dependent"] for r in dependents if r["depth"] == "1" and r["relation"] == "derived from"}
+    assert set(top["derivedList"].split(", ")) == derived
+
+
+def test_recommendations_show_where_the_graph_has_no_artifact(real_atlas):
+    rows = records(real_atlas.query("recommendations-and-gaps"))
+    for r in rows:
+        assert (r["artifact"] == "") == (r["artifactsAddressingGap"] == "0")
+    assert any(r["artifactsAddressingGap"] == "0" for r in rows)
+
+
+def test_evidence_summary_agrees_with_claims_by_confidence(real_atlas):
+    summary = {r["source"]: r for r in records(real_atlas.query("evidence-summary"))}
+    by_confidence = {r["confidence"]: int(r["claims"]) for r in records(real_atlas.query("claims-by-confidence"))}
+    total = summary["all sources"]
+    assert {k: int(total[k]) for k in ("stated", "paraphrased", "inferred")} == by_confidence
+    assert int(total["claims"]) == sum(by_confidence.values()) == len(real_atlas.query("evidence-audit").rows)
+    assert set(summary) == {"paper-v1", "paper-v2", "slides", "blog", "external", "all sources"}
+
+
+def test_the_report_runs_every_study_query(real_atlas, tmp_path):
+    report = real_atlas.report(tmp_path)
+    names = [s.query.name for s in report.sections]
+    assert STUDY_QUERIES <= set(names)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "Query: `queries/collaboration-by-stage.rq`" in text
+
+
+# -- parameters are values, never query text ----------------------------------------------------------
+
+HOSTILE_IRIS = [
+    'dataset:x"}>',
+    "<https://w3id.org/llm-atlas/dataset/a> } ; DROP ALL ; {",
+    "https://w3id.org/llm-atlas/dataset/common-crawl> } UNION { ?dependentIri ?link ?dependsOnIri } #",
+    "dataset:common-crawl> . ?dependentIri ?link ?dependsOnIri . <x",
+    '"dataset:common-crawl"',
+    "dataset:a b",
+    "dataset:x{",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_IRIS)
+def test_a_hostile_iri_parameter_is_refused_or_matches_nothing(value, mini_atlas):
+    before = len(mini_atlas.store)
+    try:
+        result = mini_atlas.query("dependents", {"artifact": value})
+    except UsageError:
+        pass
+    else:
+        assert result.rows == []
+    assert len(mini_atlas.store) == before
+
+
+def test_a_valid_iri_that_names_nothing_matches_nothing(mini_atlas):
+    assert mini_atlas.query("dependents", {"artifact": "dataset:no-such-dataset"}).rows == []
+    assert mini_atlas.query("dependents", {"artifact": "https://example.org/x?a=1&b=%7D"}).rows == []
+
+
+LABEL_QUERY = """\
+#+ summary: Entities with a label
+#+ question: Which entity has exactly this label?
+#+ tags: test
+#+ param: label string Beta The label to look for
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
+SELECT ?entity ?label
+WHERE {
+  ?entity rdfs:label ?text .
+  FILTER (STR(?text) = ?label)
+}
+ORDER BY ?entity
+"""
+
+
+@pytest.mark.parametrize("value", ['" } UNION { ?s ?p ?o } #', "Beta\" || true || \"", "') } #", "Beta } ; DROP ALL ; {"])
+def test_a_hostile_string_parameter_stays_a_literal(value, mini_atlas, tmp_path):
+    path = tmp_path / "by-label.rq"
+    path.write_text(LABEL_QUERY, encoding="utf-8")
+    before = len(mini_atlas.store)
+    result = mini_atlas.query(str(path), {"label": value})
+    assert result.rows == []
+    assert len(mini_atlas.store) == before
+    # the same query finds what the label names
+    good = mini_atlas.query(str(path), {"label": "Beta"})
+    assert values(good, "entity") == ["https://w3id.org/llm-atlas/project/beta"]
+    assert mini_atlas.query(str(path)).rows == good.rows
+
+
+def test_an_integer_parameter_must_be_an_integer(mini_atlas, tmp_path):
+    path = tmp_path / "limit.rq"
+    path.write_text(LABEL_QUERY.replace("#+ param: label string Beta The label to look for", "#+ param: label integer 1 A number"), encoding="utf-8")
+    with pytest.raises(UsageError):
+        mini_atlas.query(str(path), {"label": "1 } UNION { ?s ?p ?o }"})
+
+
+# -- broken saved queries are reported with path, line and rule ----------------------------------------
+
+GOOD_HEADER = "#+ summary: x\n#+ question: y\n#+ tags: z\n"
+
+
+def broken(tmp_path: Path, name: str, text: str) -> list:
+    (tmp_path / "queries").mkdir(exist_ok=True)
+    (tmp_path / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidData) as error:
+        load_saved_queries(tmp_path / "queries", tmp_path)
+    return error.value.problems
+
+
+def test_a_misspelt_header_key_is_reported_on_its_line(tmp_path):
+    problems = broken(tmp_path, "misspelt", "#+ summary: x\n#+ question: y\n#+ tags: z\n#+ summry: x\nSELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s\n")
+    assert [(p.path, p.line, p.rule) for p in problems] == [("queries/misspelt.rq", 4, "query-header")]
+    assert "summry" in problems[0].message
+
+
+def test_a_missing_question_is_reported(tmp_path):
+    problems = broken(tmp_path, "no-question", "#+ summary: x\n#+ tags: z\nSELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s\n")
+    assert [(p.path, p.rule) for p in problems] == [("queries/no-question.rq", "query-header")]
+    assert problems[0].line >= 1 and "question" in problems[0].message
+
+
+def test_a_bad_parameter_line_is_reported(tmp_path):
+    problems = broken(tmp_path, "bad-param", GOOD_HEADER + "#+ param: artifact url dataset:x The artefact\nSELECT ?artifact WHERE { ?artifact ?p ?o } ORDER BY ?artifact\n")
+    assert [(p.path, p.line, p.rule) for p in problems] == [("queries/bad-param.rq", 4, "query-header")]
+
+
+def test_a_sparql_syntax_error_is_reported_with_its_line(tmp_path):
+    text = GOOD_HEADER + 'SELECT ?s\nWHERE {\n  ?s <https://schema.org/name> "unterminated\n}\nORDER BY ?s\n'
+    problems = broken(tmp_path, "syntax", text)
+    assert [(p.path, p.line, p.rule) for p in problems] == [("queries/syntax.rq", 6, "query-syntax")]
+    # oxigraph reports the furthest point its parser reached, which may lie after the faulty token,
+    # but always inside the file
+    problems = broken(tmp_path, "syntax", GOOD_HEADER + "SELECT ?s WHERE {\n  ?s ?p ?o .\n  FILTER (?s = = ?o)\n}\nORDER BY ?s\n")
+    assert [(p.path, p.rule) for p in problems] == [("queries/syntax.rq", "query-syntax")]
+    assert 4 <= problems[0].line <= 8
