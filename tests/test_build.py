@@ -138,7 +138,7 @@ INVALID_BUT_PARSEABLE = {
     # an entity without a source
     "missing-source": (
         "organization/beta-corp.ttl",
-        lambda text: text.replace("    atlas:continent continent:asia ;\n    atlas:source source:slides .", "    atlas:continent continent:asia ."),
+        lambda text: text.replace("    atlas:organizationType orgtype:large-enterprise ;\n    atlas:source source:slides .", "    atlas:organizationType orgtype:large-enterprise ."),
         "source-required",
     ),
 }

@@ -27,7 +27,7 @@ def edit(repo: Path, relpath: str, old: str, new: str) -> None:
     path = repo / relpath
     text = path.read_text()
     assert old in text, f"{old!r} not in {relpath}"
-    path.write_text(text.replace(old, new))
+    path.write_text(text.replace(old, new, 1))
 
 
 def full_verdict(repo: Path, store: Path, files: set[str]):
@@ -94,7 +94,7 @@ def test_a_changed_confidence_is_allowed_and_shown(repo, tmp_path):
 
 CHANGES = {
     "dangling": ("graph/project/beta.ttl", "atlas:ledBy organization:beta-corp ;", "atlas:ledBy organization:beta-corp, organization:gamma ;"),
-    "missing-source": ("graph/model/beta-base.ttl", "    atlas:trainedOn dataset:web-crawl ;\n    atlas:source source:slides .", "    atlas:trainedOn dataset:web-crawl ."),
+    "missing-source": ("graph/model/beta-base.ttl", "    atlas:source source:slides ;\n    atlas:trainedOn dataset:web-crawl .", "    atlas:trainedOn dataset:web-crawl ."),
     "bad-stage": ("graph/onramp/alpha-corpus-release.ttl", "stage:pre-training", "stage:deployment"),
     "unbacked-claim": ("graph/dataset/web-crawl.ttl", "atlas:lifecycleStage stage:pre-training ;", "atlas:lifecycleStage stage:pre-training, stage:post-release ;"),
     "wrong-type-link": ("graph/model/alpha-7b.ttl", "atlas:evaluatedOn benchmark:alpha-bench ;", "atlas:evaluatedOn benchmark:alpha-bench, dataset:web-crawl ;"),

@@ -28,8 +28,12 @@ def args(mini, store_dir):
 
 
 def break_entity(mini):
+    """Drop the source of an organisation (rule source-required)."""
     path = mini / "graph/organization/beta-corp.ttl"
-    path.write_text(path.read_text().replace('    atlas:source source:slides .\n', '    .\n', 1).replace("    atlas:continent continent:asia ;\n    .\n", "    atlas:continent continent:asia .\n"))
+    text = path.read_text()
+    broken = text.replace("    atlas:organizationType orgtype:large-enterprise ;\n    atlas:source source:slides .\n", "    atlas:organizationType orgtype:large-enterprise .\n")
+    assert broken != text
+    path.write_text(broken)
     return path
 
 

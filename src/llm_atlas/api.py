@@ -19,10 +19,11 @@ import rdflib
 
 from . import build as build_job
 from . import check as check_pipeline
+from . import fmt as fmt_job
 from . import report as report_job
 from . import rules as rules_job
 from . import validate as validate_job
-from .errors import InvalidData, UsageError
+from .errors import InvalidData, Problem, UsageError
 from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
 from .staging import stage
@@ -95,6 +96,14 @@ class Atlas:
         """The contribution check (files, entities, format, SHACL, history, summary); writes nothing."""
         self.close()
         return check_pipeline.check(self.root, self.store_dir, base)
+
+    def format_check(self, paths: list[Path]) -> list[Problem]:
+        """Problems for the files (or folders) that are not in canonical form; writes nothing."""
+        return fmt_job.check_files(fmt_job.expand_paths(paths), root=self.root)
+
+    def format_write(self, paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+        """Rewrite the files in canonical form (each proven lossless first); returns (changed, problems)."""
+        return fmt_job.write_files(fmt_job.expand_paths(paths), root=self.root)
 
     def saved_queries(self) -> list[SavedQuery]:
         return load_saved_queries(self.root / QUERIES_DIR, self.root)

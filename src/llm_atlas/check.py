@@ -110,10 +110,7 @@ def _graph_files(root: Path) -> list[str]:
 
 
 def _format_problems(loaded: LoadedFile) -> list[Problem]:
-    try:
-        from . import fmt  # the formatter is the one place that knows the canonical form
-    except ImportError:  # TEMP until fmt lands
-        return []
+    from . import fmt  # the formatter is the one place that knows the canonical form
 
     try:
         canonical = fmt.format_text(loaded.text, loaded.source.relpath)

@@ -54,6 +54,12 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print problems")
     check.add_argument("--summary", metavar="FILE", help="write the Markdown summary (for a pull-request comment) to FILE")
 
+    fmt = commands.add_parser("fmt", help="write graph/ files in the canonical form (--check: only list those that differ)",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    fmt.add_argument("paths", nargs="*", help="files or folders (default: graph/)")
+    fmt.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is not canonical")
+    fmt.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print problems")
+
     query = commands.add_parser("query", help="run a saved query, a .rq file or SPARQL text",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     target = query.add_mutually_exclusive_group(required=True)
@@ -102,6 +108,20 @@ def run(args: argparse.Namespace) -> int:
                 sys.stdout.write("\n" + report.summary_markdown())
             print(report.verdict(), file=sys.stderr)
             return EXIT_OK if report.clean else EXIT_INVALID
+        if args.command == "fmt":
+            paths = [Path(p) for p in args.paths] or [atlas.root / "graph"]
+            if args.check:
+                problems = atlas.format_check(paths)
+                sys.stdout.write(render(problems, args.format))
+                if problems:
+                    listed = " ".join(sorted({p.path for p in problems}))
+                    print(f"{len({p.path for p in problems})} file(s) not in canonical form; fix with: llm-atlas fmt {listed}", file=sys.stderr)
+                return EXIT_INVALID if problems else EXIT_OK
+            changed, problems = atlas.format_write(paths)
+            sys.stdout.write(render(problems, args.format))
+            for path in changed:
+                print(f"formatted {path}", file=sys.stderr)
+            return EXIT_INVALID if problems else EXIT_OK
         if args.command == "queries":
             for q in atlas.saved_queries():
                 print(f"{q.name:32} {q.summary}")

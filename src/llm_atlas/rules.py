@@ -48,6 +48,10 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
     "query-header": ("queries", "A saved query's header is missing a key, has an unknown key, or a malformed parameter line."),
     "query-syntax": ("queries", "A saved query is not valid SPARQL 1.1."),
     "query-unreadable": ("queries", "A saved query file cannot be read."),
+    "format": ("formatting", "The file is not in the canonical layout that `llm-atlas fmt` writes: run it on the file."),
+    "format-comment": ("formatting", "The file has a # comment, which formatting would lose: put the text in rdfs:comment or delete it."),
+    "format-unsupported": ("formatting", "The file uses RDF 1.2 triple terms or base directions, which the formatter does not write."),
+    "history-removed": ("history", "A file that existed at the base revision is gone: IRIs are never deleted; deprecate the entity instead (owl:deprecated true, dcterms:isReplacedBy)."),
 }
 
 
