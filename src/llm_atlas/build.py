@@ -67,7 +67,7 @@ def commit(staged: Staged, store_dir: Path) -> BuildResult:
         del store
         gc.collect()
     # The manifest is written last: after a crash above it is stale, which only costs a reload next time.
-    write_manifest(store_dir, Manifest(files=staged.hashes))
+    write_manifest(store_dir, Manifest(files=staged.hashes, stats=staged.stats))
     result.seconds = time.perf_counter() - staged.started
     return result
 

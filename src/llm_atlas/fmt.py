@@ -441,16 +441,18 @@ def _as_triples(triples: list[Triple]) -> list[ox.Triple]:
 # -- the API -------------------------------------------------------------------------------------------
 
 
-def format_text(text: str, path_for_messages: str) -> str:
+def format_text(text: str, path_for_messages: str, *, prove: bool = True) -> str:
     """The canonical form of a Turtle text.
 
     Raises :class:`~llm_atlas.errors.InvalidData` when the text does not parse, has a comment or uses
-    terms the formatter cannot keep, and :class:`FormatError` when the result fails its proof.
+    terms the formatter cannot keep, and :class:`FormatError` when the result fails its proof. The proof
+    guards what gets written; a caller that only compares (``prove=False``) writes nothing.
     """
     triples = _parse(text, path_for_messages)
     _refuse_what_cannot_be_kept(text, triples, path_for_messages)
     formatted = render_triples(triples, path_for_messages)
-    _prove(triples, formatted, path_for_messages)
+    if prove:
+        _prove(triples, formatted, path_for_messages)
     return formatted
 
 

@@ -11,7 +11,8 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,12 +22,14 @@ from .errors import UsageError
 from .layout import relpath_of_graph
 
 MANIFEST_NAME = "manifest.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 
 @dataclass
 class Manifest:
     files: dict[str, str]  # relpath -> sha256
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # relpath -> (size, mtime_ns) when hashed
+    written_ns: int = 0  # when the manifest was written (for the racy-file rule in staging)
     tool_version: str = __version__
     format: int = MANIFEST_FORMAT
 
@@ -44,14 +47,21 @@ def read_manifest(store_dir: Path) -> Manifest | None:
         return None
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return Manifest(files=dict(raw["files"]), tool_version=raw["tool_version"], format=raw["format"])
+        stats = {k: (int(v[0]), int(v[1])) for k, v in raw.get("stats", {}).items()}
+        return Manifest(files=dict(raw["files"]), stats=stats, written_ns=int(raw.get("written_ns", 0)), tool_version=raw["tool_version"], format=raw["format"])
     except (OSError, ValueError, KeyError, TypeError):
         return None  # unreadable manifest: rebuild from scratch
 
 
 def write_manifest(store_dir: Path, manifest: Manifest) -> None:
     path = manifest_path(store_dir)
-    payload = {"format": manifest.format, "tool_version": manifest.tool_version, "files": dict(sorted(manifest.files.items()))}
+    payload = {
+        "format": manifest.format,
+        "tool_version": manifest.tool_version,
+        "files": dict(sorted(manifest.files.items())),
+        "stats": {k: list(v) for k, v in sorted(manifest.stats.items())},
+        "written_ns": time.time_ns(),
+    }
     atomic_write_text(path, json.dumps(payload, indent=1) + "\n")
 
 
