@@ -20,6 +20,7 @@ import rdflib
 from . import build as build_job
 from . import check as check_pipeline
 from . import fmt as fmt_job
+from . import network as network_job
 from . import report as report_job
 from . import rules as rules_job
 from . import validate as validate_job
@@ -127,6 +128,12 @@ class Atlas:
                     raise UsageError("--param applies to saved queries, which declare their parameters")
                 return run_query(self.store, query)
         return run_query(self.store, query.text, bind_params(query, params or {}))
+
+    def network(self, out_dir: str | os.PathLike, *, include_inferred: bool = True):
+        """Analyse and draw the collaboration network; returns (files written, NetworkReport)."""
+        analysis: list = []
+        written = network_job.write_network_outputs(self.store, out_dir, include_inferred=include_inferred, analysis=analysis)
+        return written, analysis[0]
 
     def rules(self) -> str:
         """The rule catalogue (docs/rules.md), from the checkout's shapes."""

@@ -50,7 +50,15 @@ def commit(staged: Staged, store_dir: Path) -> BuildResult:
         fresh = store_dir.with_name(store_dir.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)
         store = open_store(fresh)
-        store.bulk_extend(q for item in staged.changed for q in item.quads)
+        try:
+            # one bulk load for all files, streamed: the files not parsed in Python go through pyoxigraph's
+            # strict parser here, so memory stays flat whatever the size of the atlas
+            store.bulk_extend(q for item in staged.changed for q in _quads(item))
+        except (SyntaxError, ValueError, OSError):
+            del store
+            gc.collect()
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
         store.flush()
         result.triples, result.graphs = len(store), sum(1 for _ in store.named_graphs())
         del store
@@ -72,5 +80,18 @@ def commit(staged: Staged, store_dir: Path) -> BuildResult:
     return result
 
 
+def _quads(item):
+    if item.quads:
+        return item.quads
+    graph = ox.NamedNode(item.source.graph_iri)
+    return (ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(path=str(item.source.path), format=ox.RdfFormat.TURTLE))
+
+
 def build(root: Path, store_dir: Path, *, force: bool = False) -> BuildResult:
-    return commit(stage(root, store_dir, force=force), store_dir)
+    staged = stage(root, store_dir, force=force, parse_full=False)
+    try:
+        return commit(staged, store_dir)
+    except (SyntaxError, ValueError):
+        # a file the bulk loader refused: parse everything the slow way, which reports every bad file
+        # with its position (and raises InvalidData); the old store is untouched
+        return commit(stage(root, store_dir, force=True), store_dir)

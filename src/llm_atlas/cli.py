@@ -69,11 +69,16 @@ def make_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=FORMATS, default="table", help="output format (json is SPARQL results JSON)")
 
     commands.add_parser("queries", help="list the saved queries with their summary and parameters")
+    net = commands.add_parser("network", help="the collaboration network: centralities, components, GraphML/GEXF, PNG/SVG",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    net.add_argument("--out", default="report/network", help="folder for the graphs and drawings (default: ./report/network)")
+    net.add_argument("--no-inferred", action="store_true", help="leave out collaborations the atlas inferred")
+
     commands.add_parser("rules", help="print the rule catalogue (docs/rules.md) as Markdown")
 
     report = commands.add_parser("report", help="build, validate and answer the study's questions (the main job)",
                                  epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    report.add_argument("--out", default="report", help="folder to write report.md into (default: ./report)")
+    report.add_argument("--out", default="report", help="folder to write report.md, report.html and the figures into (default: ./report)")
     report.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print problems")
     return parser
 
@@ -127,6 +132,12 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{q.name:32} {q.summary}")
                 for p in q.params:
                     print(f"{'':32}   --param {p.name}=<{p.type}>  (default {p.default}) {p.description}")
+            return EXIT_OK
+        if args.command == "network":
+            written, analysis = atlas.network(args.out, include_inferred=not args.no_inferred)
+            sys.stdout.write(analysis.to_markdown(level=1))
+            for path in written:
+                print(f"wrote {path}", file=sys.stderr)
             return EXIT_OK
         if args.command == "rules":
             sys.stdout.write(atlas.rules())

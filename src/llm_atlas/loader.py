@@ -55,8 +55,15 @@ def classify_syntax_error(message: str) -> str:
     return "turtle-syntax"
 
 
-def load_file(source: SourceFile) -> LoadedFile:
-    """Parse one file strictly; never raises for bad content, returns its problems instead."""
+_BASE_DIRECTIVE = re.compile(r"^\s*(@base|BASE)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
+    """Parse one file strictly; never raises for bad content, returns its problems instead.
+
+    With ``parse=False`` every check but the parse itself is made and no quads are produced: a full
+    build then streams the file into the store with pyoxigraph's bulk loader (the same strict parser).
+    """
     loaded = LoadedFile(source)
     rel = source.relpath
 
@@ -87,6 +94,12 @@ def load_file(source: SourceFile) -> LoadedFile:
     if depth > MAX_NESTING:
         return problem("nesting-too-deep", f"brackets or parentheses nest deeper than {MAX_NESTING} levels: entity files need a few; flatten the structure", line, col)
 
+    if not parse:
+        if _BASE_DIRECTIVE.search(loaded.text):
+            line = _first_line_matching(loaded.text, _BASE_DIRECTIVE)
+            return problem("relative-iri", "@base is not allowed: write every IRI in full or with a shared prefix", line, 1)
+        return loaded
+
     graph = ox.NamedNode(source.graph_iri)
     parser = ox.parse(input=data, format=ox.RdfFormat.TURTLE, path=None, base_iri=None)
     try:
@@ -99,55 +112,47 @@ def load_file(source: SourceFile) -> LoadedFile:
         return problem("turtle-syntax", "the file nests too deeply to parse")
     loaded.prefixes = dict(parser.prefixes)
     if parser.base_iri:
-        line = _first_line_matching(loaded.text, re.compile(r"^\s*(@base|BASE)\b", re.IGNORECASE))
+        line = _first_line_matching(loaded.text, _BASE_DIRECTIVE)
         return problem("relative-iri", "@base is not allowed: write every IRI in full or with a shared prefix", line, 1)
     return loaded
+
+
+_NESTING_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\s]*>'
+    r"|#[^\n]*"
+    r"|[\[\]()]"
+)
 
 
 def nesting_depth(text: str) -> tuple[int, int, int]:
     """The deepest [ ] / ( ) nesting outside IRIs, strings and comments, and where it first exceeds the limit.
 
-    A lexical scan, linear in the text, run before the parser so that a hostile file cannot make anything
-    downstream (rdflib, pySHACL, the formatter) recurse without bound.
+    Run before the parser so that a hostile file cannot make anything downstream (rdflib, pySHACL, the
+    formatter) recurse without bound. Entity files have a handful of brackets, so the common case is a
+    count; otherwise one regular-expression pass skips strings, IRIs and comments.
     """
+    if text.count("[") + text.count("(") <= MAX_NESTING:
+        return min(text.count("["), 1) + min(text.count("("), 1), 0, 0  # cannot exceed the limit
     depth = deepest = 0
-    where = (0, 0)
-    line, line_start = 1, 0
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            line, line_start = line + 1, i + 1
-        elif c == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        elif c == "<":
-            end = text.find(">", i)
-            if end > 0 and not any(ch in text[i + 1:end] for ch in " \n\t\"{}|^`"):
-                i = end + 1
-                continue
-        elif c in "\"'":
-            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
-            j = i + len(quote)
-            while j < n and text[j:j + len(quote)] != quote:
-                if text[j] == "\\":
-                    j += 1
-                elif text[j] == "\n":
-                    line, line_start = line + 1, j + 1
-                j += 1
-            i = j + len(quote)
-            continue
-        elif c in "[(":
+    where = 0
+    for token in _NESTING_TOKENS.finditer(text):
+        c = token.group()
+        if c in "[(":
             depth += 1
             if depth > deepest:
                 deepest = depth
                 if deepest == MAX_NESTING + 1:
-                    where = (line, i - line_start + 1)
+                    where = token.start()
         elif c in "])":
             depth -= 1
-        i += 1
-    return deepest, where[0], where[1]
+    if deepest <= MAX_NESTING:
+        return deepest, 0, 0
+    line = text.count("\n", 0, where) + 1
+    return deepest, line, where - (text.rfind("\n", 0, where) + 1) + 1
 
 
 def _first_line_matching(text: str, pattern: re.Pattern) -> int:

@@ -1065,11 +1065,12 @@ def _draw_project_artifact(graph: nx.Graph, title: str | None) -> Figure:
 # -- everything at once ----------------------------------------------------------------------------------
 
 
-def write_network_outputs(store: Any, out_dir: str | Path, *, include_inferred: bool = True) -> list[Path]:
+def write_network_outputs(store: Any, out_dir: str | Path, *, include_inferred: bool = True, analysis: list | None = None) -> list[Path]:
     """Write the graphs (GraphML, GEXF), their drawings (PNG, SVG) and ``network.md`` to ``out_dir``.
 
     Returns the paths written, in a fixed order: collaboration.{graphml,gexf,png,svg},
-    project-artifact.{graphml,gexf,png,svg}, network.md.
+    project-artifact.{graphml,gexf,png,svg}, network.md. If ``analysis`` is a list, the
+    :class:`NetworkReport` is appended to it (so a caller needs not build the graphs twice).
     """
     store = _as_store(store)
     out = Path(out_dir)
@@ -1083,6 +1084,8 @@ def write_network_outputs(store: Any, out_dir: str | Path, *, include_inferred: 
         written.append(draw(graph, out / f"{name}.png"))
         written.append(draw(graph, out / f"{name}.svg"))
     report = analyse(collaboration, projects)
+    if analysis is not None:
+        analysis.append(report)
     markdown = out / "network.md"
     markdown.write_text(report.to_markdown(level=1), encoding="utf-8")
     written.append(markdown)

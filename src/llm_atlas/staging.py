@@ -40,15 +40,15 @@ class Staged:
         return {item.source.relpath for item in self.changed} | set(self.removed) | {p.path for p in self.failed}
 
 
-def _parse_all(sources: list[SourceFile]) -> list[LoadedFile]:
-    loaded = [load_file(source) for source in sources]
+def _parse_all(sources: list[SourceFile], parse: bool = True) -> list[LoadedFile]:
+    loaded = [load_file(source, parse=parse) for source in sources]
     problems: list[Problem] = [p for item in loaded for p in item.problems]
     if problems:
         raise InvalidData(problems, f"{len(problems)} file(s) could not be loaded; the store was left unchanged")
     return loaded
 
 
-def stage(root: Path, store_dir: Path, *, force: bool = False, tolerant: bool = False) -> Staged:
+def stage(root: Path, store_dir: Path, *, force: bool = False, tolerant: bool = False, parse_full: bool = True) -> Staged:
     """Find and parse what changed.
 
     Raises :class:`InvalidData` if a changed file does not parse; with ``tolerant``, such files are left
@@ -76,7 +76,8 @@ def stage(root: Path, store_dir: Path, *, force: bool = False, tolerant: bool = 
     changed = sources if full else [s for s in sources if manifest.files.get(s.relpath) != hashes[s.relpath]]
     removed = [] if full else sorted(set(manifest.files) - set(hashes))
     if not tolerant:
-        return Staged(root, len(sources), hashes, stats, _parse_all(changed), removed, full, started)
+        # parse_full=False: a full build checks every file but leaves the parse to the bulk loader
+        return Staged(root, len(sources), hashes, stats, _parse_all(changed, parse=parse_full or not full), removed, full, started)
     loaded = [load_file(source) for source in changed]
     failed = [p for item in loaded for p in item.problems]
     return Staged(root, len(sources), hashes, stats, [item for item in loaded if item.ok], removed, full, started, failed)
