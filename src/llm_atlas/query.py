@@ -126,9 +126,21 @@ def parse_saved_query(text: str, name: str, path: Path | None = None, display_pa
     except SyntaxError as error:
         line, col = syntax_position(error)
         problems.append(Problem(display, line, col, "query-syntax", f"SPARQL syntax error: {error}"))
+    else:
+        # pyoxigraph binds a parameter only if its variable is projected by the outer SELECT
+        for param in params:
+            try:
+                ox.Store().query(query.text, prefixes=PREFIXES, substitutions={ox.Variable(param.name): param.bind(param.default)})
+            except (ValueError, UsageError) as error:
+                problems.append(Problem(display, _line_of(text, "#+ param: " + param.name), 1, "query-header",
+                                        f"parameter {param.name} cannot be bound: the outer SELECT must project ?{param.name} ({error})"))
     if problems:
         raise InvalidData(problems, f"saved query {display} is broken")
     return query
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next((n for n, line in enumerate(text.splitlines(), start=1) if line.startswith(needle)), 1)
 
 
 def load_saved_queries(queries_dir: Path, root: Path | None = None) -> list[SavedQuery]:
@@ -255,6 +267,8 @@ def run_query(store: ox.Store, text: str, bindings: dict[str, ox.NamedNode | ox.
     except SyntaxError as error:
         line, col = syntax_position(error)
         raise UsageError(f"SPARQL syntax error at line {line}, column {col}: {error}") from None
+    except ValueError as error:  # e.g. a substituted variable that the query does not project
+        raise UsageError(f"cannot run the query: {error}") from None
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(boolean=bool(answer))
     if isinstance(answer, ox.QueryTriples):
