@@ -21,6 +21,7 @@ from . import build as build_job
 from . import check as check_pipeline
 from . import fmt as fmt_job
 from . import network as network_job
+from . import osai as osai_job
 from . import report as report_job
 from . import rules as rules_job
 from . import validate as validate_job
@@ -128,6 +129,11 @@ class Atlas:
                     raise UsageError("--param applies to saved queries, which declare their parameters")
                 return run_query(self.store, query)
         return run_query(self.store, query.text, bind_params(query, params or {}))
+
+    def import_osai(self, index_dir: Path, *, version: str | None = None):
+        """Import the European Open Source AI Index into imports/osai-index.ttl; returns the ImportReport."""
+        self.close()
+        return osai_job.import_osai(Path(index_dir), self.root, version=version)
 
     def network(self, out_dir: str | os.PathLike, *, include_inferred: bool = True):
         """Analyse and draw the collaboration network; returns (files written, NetworkReport)."""

@@ -69,6 +69,13 @@ def make_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=FORMATS, default="table", help="output format (json is SPARQL results JSON)")
 
     commands.add_parser("queries", help="list the saved queries with their summary and parameters")
+    imp = commands.add_parser("import", help="import an external dataset into imports/ (osai: the European Open Source AI Index)",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    imp.add_argument("dataset", choices=("osai",), help="which dataset")
+    imp.add_argument("path", help="a clone of the dataset (for osai: the folder of system YAML files)")
+    imp.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
+    imp.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print skipped files")
+
     net = commands.add_parser("network", help="the collaboration network: centralities, components, GraphML/GEXF, PNG/SVG",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     net.add_argument("--out", default="report/network", help="folder for the graphs and drawings (default: ./report/network)")
@@ -133,6 +140,12 @@ def run(args: argparse.Namespace) -> int:
                 for p in q.params:
                     print(f"{'':32}   --param {p.name}=<{p.type}>  (default {p.default}) {p.description}")
             return EXIT_OK
+        if args.command == "import":
+            result = atlas.import_osai(Path(args.path), version=args.snapshot)
+            sys.stdout.write(result.to_text())
+            if args.format != "text":
+                sys.stdout.write(render(result.skipped, args.format))
+            return EXIT_INVALID if result.has_errors else EXIT_OK
         if args.command == "network":
             written, analysis = atlas.network(args.out, include_inferred=not args.no_inferred)
             sys.stdout.write(analysis.to_markdown(level=1))

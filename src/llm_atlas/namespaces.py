@@ -37,11 +37,13 @@ VOCABULARIES: dict[str, str] = {
     "collabkind": "collaboration-kind",
     "confidence": "confidence",
     "continent": "continent",
+    "dimension": "openness-dimension",
     "domain": "artifact-domain",
     "engagement": "engagement-level",
     "gap": "gap",
     "governance": "governance-model",
     "motivation": "motivation",
+    "openness": "openness-class",
     "orgtype": "organization-type",
     "stage": "lifecycle-stage",
 }

@@ -51,6 +51,14 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
     "format": ("formatting", "The file is not in the canonical layout that `llm-atlas fmt` writes: run it on the file."),
     "format-comment": ("formatting", "The file has a # comment, which formatting would lose: put the text in rdfs:comment or delete it."),
     "format-unsupported": ("formatting", "The file uses RDF 1.2 triple terms or base directions, which the formatter does not write."),
+    "osai-yaml": ("import", "A file of the European Open Source AI Index is not valid YAML (or not UTF-8, or too large); it is skipped."),
+    "osai-structure": ("import", "A file of the index is not shaped like a system file (a mapping with system:, org: and one "
+                                 "mapping per dimension); it is skipped."),
+    "osai-unknown-dimension": ("import", "A file of the index names a dimension that ontology/vocabularies/openness.ttl does not "
+                                         "know; the file is skipped."),
+    "osai-unknown-class": ("import", "A file of the index gives a dimension a class other than open, partial or closed (empty means "
+                                     "not applicable); the file is skipped."),
+    "osai-no-name": ("import", "A file of the index has no system name (such as the submission template); it is skipped with a warning."),
     "history-removed": ("history", "A file that existed at the base revision is gone: IRIs are never deleted; deprecate the entity instead (owl:deprecated true, dcterms:isReplacedBy)."),
 }
 
