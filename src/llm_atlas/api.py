@@ -20,6 +20,8 @@ import rdflib
 from . import build as build_job
 from . import check as check_pipeline
 from . import fmt as fmt_job
+from . import link as link_job
+from . import mappings as mappings_job
 from . import network as network_job
 from . import osai as osai_job
 from . import report as report_job
@@ -134,6 +136,14 @@ class Atlas:
         """Import the European Open Source AI Index into imports/osai-index.ttl; returns the ImportReport."""
         self.close()
         return osai_job.import_osai(Path(index_dir), self.root, version=version)
+
+    def link_wikidata(self, endpoint: str = "https://query.wikidata.org/sparql", *, kinds=None, apply: bool = False, contact: str | None = None):
+        """Propose (and with ``apply`` write) Wikidata links for entities that lack one; returns the LinkReport."""
+        return link_job.link_wikidata(self, endpoint=endpoint, kinds=kinds or None, apply=apply, contact=contact)
+
+    def export_mappings(self, out_path: str | os.PathLike):
+        """Every external link as an SSSOM TSV."""
+        return mappings_job.export_sssom(self, Path(out_path))
 
     def network(self, out_dir: str | os.PathLike, *, include_inferred: bool = True):
         """Analyse and draw the collaboration network; returns (files written, NetworkReport)."""

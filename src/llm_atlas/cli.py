@@ -76,6 +76,16 @@ def make_parser() -> argparse.ArgumentParser:
     imp.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
     imp.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print skipped files")
 
+    link = commands.add_parser("link", help="find external identifiers (wikidata: Wikidata items by label and type)",
+                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    link.add_argument("service", choices=("wikidata",), help="which service")
+    link.add_argument("--endpoint", default="https://query.wikidata.org/sparql", help="SPARQL endpoint (default: the Wikidata query service)")
+    link.add_argument("--kind", action="append", choices=("organization", "project", "model", "dataset", "benchmark", "framework", "leaderboard"),
+                      help="only entities of this kind (repeatable)")
+    link.add_argument("--apply", action="store_true", help="write the accepted links into the entity files")
+    link.add_argument("--contact", help="an e-mail address for the User-Agent (or $LLM_ATLAS_CONTACT)")
+    link.add_argument("--format", choices=("table", "tsv", "json"), default="table", help="review table format")
+
     net = commands.add_parser("network", help="the collaboration network: centralities, components, GraphML/GEXF, PNG/SVG",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     net.add_argument("--out", default="report/network", help="folder for the graphs and drawings (default: ./report/network)")
@@ -146,6 +156,10 @@ def run(args: argparse.Namespace) -> int:
             if args.format != "text":
                 sys.stdout.write(render(result.skipped, args.format))
             return EXIT_INVALID if result.has_errors else EXIT_OK
+        if args.command == "link":
+            result = atlas.link_wikidata(args.endpoint, kinds=args.kind, apply=args.apply, contact=args.contact)
+            sys.stdout.write(result.render(args.format).rstrip("\n") + "\n")
+            return EXIT_OK
         if args.command == "network":
             written, analysis = atlas.network(args.out, include_inferred=not args.no_inferred)
             sys.stdout.write(analysis.to_markdown(level=1))
