@@ -19,11 +19,14 @@ import rdflib
 
 from . import build as build_job
 from . import check as check_pipeline
+from . import export as export_job
 from . import fmt as fmt_job
 from . import link as link_job
 from . import mappings as mappings_job
 from . import network as network_job
 from . import osai as osai_job
+from . import publish as publish_job
+from . import remote as remote_job
 from . import report as report_job
 from . import rules as rules_job
 from . import validate as validate_job
@@ -144,6 +147,25 @@ class Atlas:
     def export_mappings(self, out_path: str | os.PathLike):
         """Every external link as an SSSOM TSV."""
         return mappings_job.export_sssom(self, Path(out_path))
+
+    def export(self, out_dir: str | os.PathLike, formats="all"):
+        """Write the whole atlas into ``out_dir`` in the given formats, with a VoID/DCAT description."""
+        return export_job.export(self.store, out_dir, formats)
+
+    def export_void(self, out_dir: str | os.PathLike) -> Path:
+        return export_job.write_void(self.store, out_dir)
+
+    def publish(self, endpoint: str, **options):
+        """Upload every file graph to a Graph Store Protocol endpoint, replacing each; returns the PublishReport."""
+        return publish_job.publish(self.store, endpoint, **options)
+
+    def remote_query(self, endpoint: str, query: str | SavedQuery, params: dict[str, str] | None = None, *, atlas_graphs: bool = False) -> QueryResult:
+        """Run a saved query (by name), a .rq file or SPARQL text on a remote endpoint through SPARQLWrapper."""
+        if isinstance(query, str) and query.endswith(".rq"):
+            query = self._query_file(Path(query))
+        elif isinstance(query, str) and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", query):
+            query = self.saved_query(query)
+        return remote_job.remote_query(endpoint, query, params, atlas_graphs=atlas_graphs)
 
     def network(self, out_dir: str | os.PathLike, *, include_inferred: bool = True):
         """Analyse and draw the collaboration network; returns (files written, NetworkReport)."""

@@ -8,12 +8,13 @@ bad SPARQL or parameter on the command line, store in use).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
 from .api import Atlas
-from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, AtlasError, InvalidData, render
+from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, AtlasError, InvalidData, UsageError, render
 from .query import FORMATS
 from .store import atomic_write_text
 
@@ -67,6 +68,8 @@ def make_parser() -> argparse.ArgumentParser:
     target.add_argument("-e", "--expression", help="SPARQL text to run")
     query.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a parameter of a saved query")
     query.add_argument("--format", choices=FORMATS, default="table", help="output format (json is SPARQL results JSON)")
+    query.add_argument("--endpoint", metavar="URL", help="run against a remote SPARQL endpoint (SPARQLWrapper) instead of the embedded store")
+    query.add_argument("--atlas-graphs", action="store_true", help="with --endpoint: query the union of the atlas graphs that publish wrote")
 
     commands.add_parser("queries", help="list the saved queries with their summary and parameters")
     imp = commands.add_parser("import", help="import an external dataset into imports/ (osai: the European Open Source AI Index)",
@@ -85,6 +88,18 @@ def make_parser() -> argparse.ArgumentParser:
     link.add_argument("--apply", action="store_true", help="write the accepted links into the entity files")
     link.add_argument("--contact", help="an e-mail address for the User-Agent (or $LLM_ATLAS_CONTACT)")
     link.add_argument("--format", choices=("table", "tsv", "json"), default="table", help="review table format")
+
+    export = commands.add_parser("export", help="write the atlas as files: ttl, nt, nq, jsonld, csv, graphml (+ VoID); or void; or mappings (SSSOM)",
+                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    export.add_argument("what", nargs="+", metavar="[void|mappings] OUT",
+                        help="OUT: the folder to write (for mappings: the .sssom.tsv file); 'void' or 'mappings' first for those alone")
+    export.add_argument("--format", default="all", help="comma-separated formats among ttl, nt, nq, jsonld, csv, graphml, or all (default)")
+
+    publish = commands.add_parser("publish", help="upload the built atlas to a SPARQL 1.1 Graph Store Protocol endpoint, graph by graph",
+                                  epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    publish.add_argument("--endpoint", required=True, metavar="URL", help="the SPARQL query endpoint (e.g. http://127.0.0.1:7878/query)")
+    publish.add_argument("--graph-store", metavar="URL", help="the Graph Store Protocol endpoint (default: derived from --endpoint)")
+    publish.add_argument("--user", help="user name (the password is read from $LLM_ATLAS_PASSWORD, never from the command line)")
 
     net = commands.add_parser("network", help="the collaboration network: centralities, components, GraphML/GEXF, PNG/SVG",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -160,6 +175,21 @@ def run(args: argparse.Namespace) -> int:
             result = atlas.link_wikidata(args.endpoint, kinds=args.kind, apply=args.apply, contact=args.contact)
             sys.stdout.write(result.render(args.format).rstrip("\n") + "\n")
             return EXIT_OK
+        if args.command == "export":
+            if len(args.what) == 2 and args.what[0] == "mappings":
+                print(atlas.export_mappings(args.what[1]).summary())
+            elif len(args.what) == 2 and args.what[0] == "void":
+                print(f"wrote {atlas.export_void(args.what[1])}")
+            elif len(args.what) == 1:
+                print(atlas.export(args.what[0], args.format).summary())
+            else:
+                raise UsageError("export takes OUT, or void OUT, or mappings OUT")
+            return EXIT_OK
+        if args.command == "publish":
+            report = atlas.publish(args.endpoint, graph_store=args.graph_store, user=args.user,
+                                   password=os.environ.get("LLM_ATLAS_PASSWORD"), on_graph=lambda g: print(g.as_text(), file=sys.stderr))
+            print(report.summary())
+            return EXIT_OK if report.complete else EXIT_INVALID
         if args.command == "network":
             written, analysis = atlas.network(args.out, include_inferred=not args.no_inferred)
             sys.stdout.write(analysis.to_markdown(level=1))
@@ -170,7 +200,11 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(atlas.rules())
             return EXIT_OK
         if args.command == "query":
-            result = atlas.query(args.expression if args.expression else args.name, _params(args.param))
+            target = args.expression if args.expression else args.name
+            if args.endpoint:
+                result = atlas.remote_query(args.endpoint, target, _params(args.param), atlas_graphs=args.atlas_graphs)
+            else:
+                result = atlas.query(target, _params(args.param))
             sys.stdout.write(result.render(args.format))
             return EXIT_OK
         if args.command == "report":
