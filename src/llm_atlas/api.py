@@ -167,6 +167,12 @@ class Atlas:
             query = self.saved_query(query)
         return remote_job.remote_query(endpoint, query, params, atlas_graphs=atlas_graphs)
 
+    def serve(self, **options) -> int:
+        """Serve the SPARQL endpoint and the pages until interrupted (see llm_atlas.serve.serve)."""
+        from .serve import serve  # the web layer is loaded only when serving
+
+        return serve(self, **options)
+
     def network(self, out_dir: str | os.PathLike, *, include_inferred: bool = True):
         """Analyse and draw the collaboration network; returns (files written, NetworkReport)."""
         analysis: list = []

@@ -101,6 +101,14 @@ def make_parser() -> argparse.ArgumentParser:
     publish.add_argument("--graph-store", metavar="URL", help="the Graph Store Protocol endpoint (default: derived from --endpoint)")
     publish.add_argument("--user", help="user name (the password is read from $LLM_ATLAS_PASSWORD, never from the command line)")
 
+    srv = commands.add_parser("serve", help="a read-only SPARQL endpoint with a query page, entity pages and the ontology docs",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    srv.add_argument("--timeout", type=float, default=10.0, help="hard limit per query, in seconds (default 10)")
+    srv.add_argument("--max-rows", type=int, default=10_000, help="rows returned at most; more are cut and flagged (default 10000)")
+    srv.add_argument("--cors", metavar="ORIGIN", help="allow cross-origin requests from ORIGIN (comma-separated, or *); off by default")
+
     net = commands.add_parser("network", help="the collaboration network: centralities, components, GraphML/GEXF, PNG/SVG",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     net.add_argument("--out", default="report/network", help="folder for the graphs and drawings (default: ./report/network)")
@@ -190,6 +198,10 @@ def run(args: argparse.Namespace) -> int:
                                    password=os.environ.get("LLM_ATLAS_PASSWORD"), on_graph=lambda g: print(g.as_text(), file=sys.stderr))
             print(report.summary())
             return EXIT_OK if report.complete else EXIT_INVALID
+        if args.command == "serve":
+            if args.timeout <= 0 or args.max_rows < 1 or not 0 <= args.port <= 65535:
+                raise UsageError("--timeout must be positive, --max-rows at least 1 and --port a port number")
+            return atlas.serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors)
         if args.command == "network":
             written, analysis = atlas.network(args.out, include_inferred=not args.no_inferred)
             sys.stdout.write(analysis.to_markdown(level=1))

@@ -1,0 +1,838 @@
+"""`llm-atlas serve`: the SPARQL 1.1 Protocol endpoint, its safety guarantees, and the web pages.
+
+Every server here binds 127.0.0.1 on a free port and is stopped by its fixture. The outbound-request tests
+point SERVICE, FROM and LOAD at a canary TCP server on 127.0.0.1 that counts the connections it receives:
+it must count zero. The store folder's fingerprint (every file's bytes) must not change.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import io
+import json
+import socket
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+import pytest
+
+from llm_atlas import Atlas
+from llm_atlas.namespaces import BASE, PREFIXES
+from llm_atlas.serve import (
+    DEFAULT_HOST,
+    AtlasServer,
+    QueryPool,
+    Refused,
+    check_query,
+    negotiate,
+    store_fingerprint,
+    take_snapshot,
+)
+
+from .conftest import make_checkout
+
+TIMEOUT = 2.0
+MAX_ROWS = 25
+SPARQL_JSON = "application/sparql-results+json"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# fixtures
+# ---------------------------------------------------------------------------------------------------------
+
+
+class Canary:
+    """A TCP server on 127.0.0.1 that counts connections (and answers nothing useful)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            try:
+                conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/sparql-results+json\r\n\r\n"
+                             b'{"head":{"vars":[]},"results":{"bindings":[{}]}}')
+            except OSError:
+                pass
+            conn.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def canary():
+    c = Canary()
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    root = make_checkout(tmp_path_factory.mktemp("serve") / "atlas")
+    Atlas.open(root).build()
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(checkout):
+    atlas = Atlas.open(checkout)
+    srv = AtlasServer(atlas, port=0, timeout=TIMEOUT, max_rows=MAX_ROWS, workers=2, queue=2, max_body=64 * 1024)
+    srv.start()
+    srv.fingerprint_at_start = store_fingerprint(atlas.store_dir)
+    yield srv
+    srv.close()
+
+
+def call(srv, method: str, path: str, body: bytes | str | None = None, headers: dict | None = None, timeout: float = 30):
+    """(status, headers with lower-case names, body) of one request; redirects are not followed."""
+    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=timeout)
+    try:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def get_query(srv, query: str, accept: str | None = None, extra: str = ""):
+    headers = {"Accept": accept} if accept else {}
+    return call(srv, "GET", "/sparql?query=" + quote(query) + extra, headers=headers)
+
+
+def post_form(srv, fields: dict, accept: str | None = None):
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if accept:
+        headers["Accept"] = accept
+    return call(srv, "POST", "/sparql", urlencode(fields), headers)
+
+
+def post_direct(srv, query: str, accept: str | None = None, content_type: str = "application/sparql-query"):
+    headers = {"Content-Type": content_type}
+    if accept:
+        headers["Accept"] = accept
+    return call(srv, "POST", "/sparql", query, headers)
+
+
+def parse_triples(body: bytes, rdf_format) -> list[ox.Triple]:
+    return [quad.triple for quad in ox.parse(body, format=rdf_format)]
+
+
+def bindings(body: bytes) -> list[dict]:
+    return json.loads(body)["results"]["bindings"]
+
+
+def triple_count(srv) -> int:
+    status, _, body = get_query(srv, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert status == 200
+    return int(bindings(body)[0]["n"]["value"])
+
+
+STUDY_QUERY = """PREFIX atlas: <https://w3id.org/llm-atlas/ontology/>
+SELECT ?org ?label WHERE { ?org a atlas:Organization ; rdfs:label ?label } ORDER BY ?label"""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the safety decision, without a server
+# ---------------------------------------------------------------------------------------------------------
+
+SERVICE_FORMS = [
+    "SELECT * WHERE { SERVICE <{c}> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE SILENT <{c}> { ?s ?p ?o } }",
+    "select * where { service silent <{c}> { ?s ?p ?o } }",
+    "SELECT * WHERE { sErViCe <{c}> { ?s ?p ?o } }",
+    "SELECT * WHERE { BIND(<{c}> AS ?e) SERVICE ?e { ?s ?p ?o } }",
+    "SELECT * WHERE { VALUES ?e { <{c}> } SERVICE SILENT ?e { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o OPTIONAL { { SELECT ?x WHERE { SERVICE <{c}> { ?x ?y ?z } } } } }",
+    "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <{c}> { ?s ?p ?o } } }",
+    "SELECT * WHERE { ?s ?p ?o MINUS { GRAPH ?g { SERVICE <{c}> { ?s ?p ?o } } } }",
+    "ASK { SERVICE <{c}> { ?s ?p ?o } }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{c}> { ?s ?p ?o } }",
+    "DESCRIBE ?s WHERE { SERVICE <{c}> { ?s ?p ?o } }",
+    "SELECT (COUNT(*) AS ?n) WHERE { SERVICE <{c}> { ?s ?p ?o } } GROUP BY ?s",
+    # keywords and IRIs written with \\u escapes, which SPARQL expands before parsing
+    "SELECT * WHERE { \\u0053ERVICE <{c}> { ?s ?p ?o } }",
+    "SELECT * WHERE { \\u0073\\u0065\\u0072\\u0076\\u0069\\u0063\\u0065 <{c}> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERV\\u0049CE \\u0053ILENT <{c}> { ?s ?p ?o } }",
+    "SELECT * WHERE { \\U00000053ERVICE <{c}> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE <{cu}> { ?s ?p ?o } }",
+    "SELECT * WHERE \\u007B SERVICE <{c}> \\u007B ?s ?p ?o } }",
+]
+# rdflib's parser recurses without end on a SERVICE inside a SERVICE: refused as unparsable (400)
+UNPARSABLE_SERVICE_FORMS = [
+    "SELECT * WHERE { { ?s ?p ?o } UNION { SERVICE <{c}> { SERVICE <{c}> { ?s ?p ?o } } } }",
+    "SELECT * WHERE { SERVICE SILENT <{c}> { SERVICE ?x { ?s ?p ?o } } }",
+]
+DATASET_FORMS = [
+    "SELECT * FROM <{c}> WHERE { ?s ?p ?o }",
+    "SELECT * FROM NAMED <{c}> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "ASK FROM <{c}> { ?s ?p ?o }",
+    "CONSTRUCT { ?s ?p ?o } FROM <{c}> WHERE { ?s ?p ?o }",
+    "DESCRIBE ?s FROM <{c}> WHERE { ?s ?p ?o }",
+    "SELECT * \\u0046ROM <{c}> WHERE { ?s ?p ?o }",
+]
+UPDATE_FORMS = [
+    'INSERT DATA { <http://example.org/s> <http://example.org/p> "x" }',
+    'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> "x" } }',
+    "DELETE DATA { <https://w3id.org/llm-atlas/organization/alpha-lab> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/llm-atlas/ontology/Organization> }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
+    "WITH <https://w3id.org/llm-atlas/file/graph/project/alpha.ttl> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "LOAD <{c}>",
+    "LOAD SILENT <{c}> INTO GRAPH <http://example.org/g>",
+    "CLEAR ALL",
+    "CLEAR DEFAULT",
+    "CREATE GRAPH <http://example.org/g>",
+    "DROP ALL",
+    "DROP SILENT GRAPH <https://w3id.org/llm-atlas/file/graph/project/alpha.ttl>",
+    "COPY DEFAULT TO <http://example.org/g>",
+    "MOVE <https://w3id.org/llm-atlas/file/graph/project/alpha.ttl> TO DEFAULT",
+    "ADD <https://w3id.org/llm-atlas/file/graph/project/alpha.ttl> TO <http://example.org/g>",
+    "CLEAR ALL ; LOAD <{c}>",
+    "\\u0044ROP ALL",
+]
+
+
+def fill(template: str, canary_url: str = "http://127.0.0.1:9/sparql") -> str:
+    escaped = "".join(f"\\u{ord(ch):04X}" if ch.isdigit() else ch for ch in canary_url)  # digits as \u escapes
+    return template.replace("{cu}", escaped).replace("{c}", canary_url)
+
+
+@pytest.mark.parametrize("template", SERVICE_FORMS)
+def test_check_refuses_service_in_every_form(template):
+    with pytest.raises(Refused) as refused:
+        check_query(fill(template))
+    assert refused.value.status == 403 and "SERVICE" in refused.value.message
+
+
+@pytest.mark.parametrize("template", UNPARSABLE_SERVICE_FORMS)
+def test_check_refuses_nested_service(template):
+    with pytest.raises(Refused) as refused:
+        check_query(fill(template))
+    assert refused.value.status in (400, 403)
+
+
+@pytest.mark.parametrize("template", DATASET_FORMS)
+def test_check_refuses_from_and_from_named(template):
+    with pytest.raises(Refused) as refused:
+        check_query(fill(template))
+    assert refused.value.status == 403 and "FROM" in refused.value.message
+
+
+@pytest.mark.parametrize("template", UPDATE_FORMS)
+def test_check_refuses_updates_sent_as_queries(template):
+    with pytest.raises(Refused) as refused:
+        check_query(fill(template))
+    assert refused.value.status == 403 and "read-only" in refused.value.message
+
+
+@pytest.mark.parametrize("text", [
+    # a double escape is not a keyword: \u005C is a backslash, so one expansion leaves "\u0053ERVICE"
+    "SELECT * WHERE { \\u005Cu0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    # SPARQL 1.2 triple terms: pyoxigraph parses them, rdflib does not, so the endpoint refuses
+    "SELECT * WHERE { ?s ?p <<( ?a ?b ?c )>> }",
+    "SELECT * WHERE { ?s ?p ?o . SERVICE <http://127.0.0.1:9/> { ?x ?y <<( ?a ?b ?c )>> } }",
+    "SELECT * WHERE { ?s ?p ?o",
+    "",
+])
+def test_check_refuses_what_rdflib_cannot_parse(text):
+    with pytest.raises(Refused) as refused:
+        check_query(text)
+    assert refused.value.status == 400
+
+
+def test_check_accepts_the_saved_queries_and_knows_their_form(checkout):
+    queries = Atlas.open(checkout).saved_queries()
+    assert queries
+    for query in queries:
+        if "federated" in query.tags:  # saved queries that call other endpoints: refused here, by design
+            with pytest.raises(Refused):
+                check_query(query.text)
+            continue
+        assert check_query(query.text) in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"), query.name
+    assert check_query("CONSTRUCT WHERE { ?s ?p ?o }") == "CONSTRUCT"
+    assert check_query("DESCRIBE <https://w3id.org/llm-atlas/organization/alpha-lab>") == "DESCRIBE"
+    assert check_query("ASK { ?s ?p ?o }") == "ASK"
+    # GRAPH over the file graphs is fine: it reads the atlas's own dataset
+    assert check_query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }") == "SELECT"
+    # a string or an IRI that merely contains the word is not a SERVICE pattern
+    assert check_query('SELECT * WHERE { ?s ?p "SERVICE <http://127.0.0.1:9/> FROM" }') == "SELECT"
+    assert check_query("SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }") == "SELECT"
+
+
+def test_negotiate_follows_q_values_and_specificity():
+    offers = [("application/sparql-results+json", "json"), ("text/csv", "csv")]
+    assert negotiate(None, offers) == "json"
+    assert negotiate("*/*", offers) == "json"
+    assert negotiate("text/csv", offers) == "csv"
+    assert negotiate("text/*;q=0.9, application/sparql-results+json;q=0.5", offers) == "csv"
+    assert negotiate("application/sparql-results+json;q=0, text/csv;q=0.1", offers) == "csv"
+    assert negotiate("image/png", offers) is None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the protocol
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_binds_loopback_by_default(server):
+    assert DEFAULT_HOST == "127.0.0.1"
+    assert server.host == "127.0.0.1"
+    import inspect
+
+    from llm_atlas.serve import serve
+
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(AtlasServer).parameters["host"].default == "127.0.0.1"
+
+
+def test_select_by_get_post_form_and_post_direct(server):
+    answers = [get_query(server, STUDY_QUERY), post_form(server, {"query": STUDY_QUERY}), post_direct(server, STUDY_QUERY)]
+    for status, headers, body in answers:
+        assert status == 200, body
+        assert headers["content-type"].startswith(SPARQL_JSON)
+        assert headers["x-atlas-truncated"] == "false"
+        assert [b["label"]["value"] for b in bindings(body)] == ["Alpha Lab", "Beta Corp"]
+        assert json.loads(body)["truncated"] is False
+
+
+def test_select_results_in_json_xml_csv_tsv(server):
+    q = STUDY_QUERY
+    status, headers, body = get_query(server, q, "application/sparql-results+xml")
+    assert status == 200 and headers["content-type"].startswith("application/sparql-results+xml")
+    ns = {"r": "http://www.w3.org/2005/sparql-results#"}
+    root = ET.fromstring(body)
+    assert [v.get("name") for v in root.findall("r:head/r:variable", ns)] == ["org", "label"]
+    literals = [lit.text for lit in root.findall("r:results/r:result/r:binding/r:literal", ns)]
+    assert literals == ["Alpha Lab", "Beta Corp"]
+    assert root.find("r:results/r:result/r:binding/r:literal", ns).get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+
+    status, headers, body = get_query(server, q, "text/csv")
+    assert status == 200 and headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(body.decode())))
+    assert rows == [["org", "label"], [BASE + "organization/alpha-lab", "Alpha Lab"], [BASE + "organization/beta-corp", "Beta Corp"]]
+
+    status, headers, body = get_query(server, q, "text/tab-separated-values")
+    assert status == 200 and headers["content-type"].startswith("text/tab-separated-values")
+    lines = body.decode().splitlines()
+    assert lines[0] == "?org\t?label"
+    assert lines[1] == f'<{BASE}organization/alpha-lab>\t"Alpha Lab"@en'
+
+    # format= overrides Accept, for links and curl
+    status, headers, body = get_query(server, q, "text/csv", extra="&format=json")
+    assert status == 200 and headers["content-type"].startswith(SPARQL_JSON)
+    # browsers' Accept lists text/html first: a GET from a browser is shown in the query page
+    status, headers, _ = get_query(server, q, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    assert status == 303 and headers["location"].startswith("/query?query=")
+
+
+def test_ask_results(server):
+    for accept, expected in [(SPARQL_JSON, b'"boolean": true'), ("application/sparql-results+xml", b"<boolean>true</boolean>"),
+                             ("text/csv", b"true")]:
+        status, _, body = get_query(server, "ASK { ?s a <https://w3id.org/llm-atlas/ontology/Organization> }", accept)
+        assert status == 200 and expected in body
+    status, _, body = get_query(server, "ASK { ?s a <http://example.org/Nothing> }")
+    assert json.loads(body)["boolean"] is False
+
+
+@pytest.mark.parametrize("accept, media, rdf_format", [
+    ("text/turtle", "text/turtle", ox.RdfFormat.TURTLE),
+    ("application/n-triples", "application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ("application/ld+json", "application/ld+json", ox.RdfFormat.JSON_LD),
+    ("application/rdf+xml", "application/rdf+xml", ox.RdfFormat.RDF_XML),
+    (None, "text/turtle", ox.RdfFormat.TURTLE),
+])
+def test_construct_and_describe_as_turtle_ntriples_jsonld(server, accept, media, rdf_format):
+    alpha = f"<{BASE}organization/alpha-lab>"
+    for query in (f"CONSTRUCT {{ {alpha} ?p ?o }} WHERE {{ {alpha} ?p ?o }}", f"DESCRIBE {alpha}"):
+        status, headers, body = get_query(server, query, accept)
+        assert status == 200, body
+        assert headers["content-type"].startswith(media)
+        triples = parse_triples(body, rdf_format)
+        label = ox.Triple(ox.NamedNode(BASE + "organization/alpha-lab"), ox.NamedNode(PREFIXES["rdfs"] + "label"),
+                          ox.Literal("Alpha Lab", language="en"))
+        assert label in triples
+        if rdf_format == ox.RdfFormat.JSON_LD:
+            json.loads(body)
+
+
+def test_not_acceptable_and_bad_requests(server):
+    status, _, body = get_query(server, STUDY_QUERY, "image/png")
+    assert status == 406 and b"application/sparql-results+json" in body
+    status, _, _ = get_query(server, "CONSTRUCT WHERE { ?s ?p ?o }", "text/csv")
+    assert status == 406
+    status, _, body = get_query(server, "SELECT * WHERE { ?s ?p }")
+    assert status == 400 and b"does not parse" in body
+    status, _, body = get_query(server, STUDY_QUERY, extra="&format=turtle")
+    assert status == 400
+    status, _, _ = call(server, "GET", "/sparql?query=a&query=b")
+    assert status == 400
+    status, _, _ = call(server, "POST", "/sparql", "query=x", {"Content-Type": "text/plain"})
+    assert status == 415
+    status, headers, _ = call(server, "PUT", "/sparql", "x", {"Content-Type": "text/plain"})
+    assert status == 405 and "GET" in headers["allow"]
+    status, _, _ = call(server, "POST", "/project/alpha", "x", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 405
+
+
+def test_prefixes_are_predeclared(server):
+    status, _, body = get_query(server, "SELECT ?l WHERE { organization:alpha-lab rdfs:label ?l }")
+    assert status == 200 and bindings(body)[0]["l"]["value"] == "Alpha Lab"
+
+
+def test_service_description(server):
+    status, headers, body = call(server, "GET", "/sparql", headers={"Accept": "text/turtle"})
+    assert status == 200 and headers["content-type"].startswith("text/turtle")
+    triples = parse_triples(body, ox.RdfFormat.TURTLE)
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    endpoint = ox.NamedNode(f"http://127.0.0.1:{server.port}/sparql")
+    assert ox.Triple(endpoint, ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(sd + "Service")) in triples
+    assert ox.Triple(endpoint, ox.NamedNode(sd + "endpoint"), endpoint) in triples
+    assert ox.Triple(endpoint, ox.NamedNode(sd + "feature"), ox.NamedNode(sd + "UnionDefaultGraph")) in triples
+    assert ox.Triple(endpoint, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Query")) in triples
+    formats = {t.object.value for t in triples if t.predicate.value == sd + "resultFormat"}
+    assert "http://www.w3.org/ns/formats/SPARQL_Results_CSV" in formats and "http://www.w3.org/ns/formats/JSON-LD" in formats
+    status, headers, body = call(server, "GET", "/sparql", headers={"Accept": "application/ld+json"})
+    assert status == 200 and json.loads(body)
+    status, headers, _ = call(server, "GET", "/sparql", headers={"Accept": "text/html"})
+    assert status == 303 and headers["location"] == "/query"
+
+
+def test_cors_is_off_unless_asked(server):
+    status, headers, _ = get_query(server, "ASK {}", None)
+    assert status == 200 and "access-control-allow-origin" not in headers
+    status, headers, _ = call(server, "GET", "/sparql?query=ASK%7B%7D", headers={"Origin": "https://example.org"})
+    assert "access-control-allow-origin" not in headers
+    status, headers, _ = call(server, "OPTIONS", "/sparql", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+    assert status == 204 and not any(k.startswith("access-control-") for k in headers)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# read-only and no outbound requests, over every route
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _routes(srv, text: str):
+    """The ways to send a query: GET, POST form, POST direct."""
+    return [get_query(srv, text), post_form(srv, {"query": text}), post_direct(srv, text)]
+
+
+@pytest.mark.parametrize("template", UPDATE_FORMS)
+def test_updates_are_refused_over_every_route(server, canary, template):
+    update = fill(template, canary.url)
+    before = triple_count(server)
+    answers = [
+        call(server, "GET", "/sparql?update=" + quote(update)),
+        post_form(server, {"update": update}),
+        post_direct(server, update, content_type="application/sparql-update"),
+        post_direct(server, update, content_type="application/sparql-update; charset=utf-8"),
+        *_routes(server, update),  # an update sent as a query
+        post_form(server, {"query": STUDY_QUERY, "update": update}),
+    ]
+    for status, _, body in answers:
+        assert status == 403, body
+        assert b"read-only" in body
+    assert triple_count(server) == before
+    assert canary.connections == 0
+    assert store_fingerprint(server.atlas.store_dir) == server.fingerprint_at_start
+
+
+@pytest.mark.parametrize("template", SERVICE_FORMS + DATASET_FORMS + UNPARSABLE_SERVICE_FORMS)
+def test_service_and_from_are_refused_over_every_route(server, canary, template):
+    query = fill(template, canary.url)
+    for status, _, body in _routes(server, query):
+        assert status == (400 if template in UNPARSABLE_SERVICE_FORMS else 403), body
+    assert canary.connections == 0
+
+
+def test_dataset_protocol_parameters_are_refused(server, canary):
+    for name in ("default-graph-uri", "named-graph-uri"):
+        status, _, body = call(server, "GET", "/sparql?" + urlencode({"query": "SELECT * WHERE { ?s ?p ?o }", name: canary.url}))
+        assert status == 403 and b"FROM" in body
+        status, _, _ = post_form(server, {"query": "SELECT * WHERE { ?s ?p ?o }", name: canary.url})
+        assert status == 403
+        status, _, _ = call(server, "POST", f"/sparql?{name}={quote(canary.url)}", "ASK {}", {"Content-Type": "application/sparql-query"})
+        assert status == 403
+    assert canary.connections == 0
+
+
+def test_workers_cannot_open_sockets_even_with_the_check_off(checkout, canary):
+    """Defence in depth: should rdflib and pyoxigraph ever read a query differently, a worker still cannot
+    connect anywhere, because it may open no new file descriptor."""
+    snapshot = take_snapshot(Atlas.open(checkout).store_dir)
+    pool = QueryPool(snapshot, workers=1, queue=0, timeout=5, max_rows=10, check=False)
+    try:
+        assert pool.sandboxed
+        reply = pool.run({"query": f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}", "accept": None, "format": None})
+        assert reply["status"] != 200
+        assert b"open files" in reply["body"] or b"failed" in reply["body"]
+        reply = pool.run({"query": f"SELECT * WHERE {{ SERVICE SILENT <{canary.url}> {{ ?s ?p ?o }} }}", "accept": None, "format": None})
+        assert reply["status"] == 200  # SILENT swallows the failure: still no connection
+        reply = pool.run({"query": "ASK { ?s ?p ?o }", "accept": None, "format": None})
+        assert reply["status"] == 200 and b"true" in reply["body"]
+    finally:
+        pool.close()
+    assert canary.connections == 0
+    # without the sandbox the same query does reach the canary: pyoxigraph makes SERVICE requests itself
+    pool = QueryPool(snapshot, workers=1, queue=0, timeout=5, max_rows=10, check=False, sandbox=False)
+    try:
+        pool.run({"query": f"SELECT * WHERE {{ SERVICE SILENT <{canary.url}> {{ ?s ?p ?o }} }}", "accept": None, "format": None})
+    finally:
+        pool.close()
+    assert canary.connections >= 1, "pyoxigraph no longer evaluates SERVICE: the sandbox test proves nothing"
+    canary.connections = 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# limits: timeout, rows, body, concurrency
+# ---------------------------------------------------------------------------------------------------------
+
+RUNAWAY = [
+    # a cartesian product of the store with itself four times
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+    # a regex compiled anew for every pair of triples, over a growing string
+    'SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(REGEX(CONCAT(STR(?c), STR(?f), STR(?i)), CONCAT("(", STR(?f), ")*x$"))) }',
+]
+
+
+@pytest.mark.slow
+def test_a_runaway_query_is_stopped_and_the_next_is_answered_within_a_second(server):
+    for runaway in RUNAWAY * 2:  # four in a row: the standby must be replaced every time
+        started = time.monotonic()
+        status, _, body = get_query(server, runaway)
+        stopped = time.monotonic() - started
+        assert status == 503 and b"timed out" in body
+        assert TIMEOUT <= stopped < TIMEOUT + 1.5
+        started = time.monotonic()
+        status, _, body = get_query(server, STUDY_QUERY)
+        answered = time.monotonic() - started
+        assert status == 200 and len(bindings(body)) == 2
+        assert answered < 1.0, f"the next query took {answered:.2f} s"
+    assert server.pool.replaced >= 4
+    time.sleep(1.5)  # the pool is whole again: both workers and a standby
+    assert server.pool._active == server.pool.size and server.pool._standby is not None
+
+
+def test_row_cap_with_truncation_flag(server):
+    status, headers, body = get_query(server, "SELECT * WHERE { ?s ?p ?o }")
+    assert status == 200
+    assert headers["x-atlas-truncated"] == "true" and headers["x-atlas-row-limit"] == str(MAX_ROWS)
+    doc = json.loads(body)
+    assert len(doc["results"]["bindings"]) == MAX_ROWS and doc["truncated"] is True
+    status, headers, body = get_query(server, "SELECT * WHERE { ?s ?p ?o }", "text/csv")
+    assert headers["x-atlas-truncated"] == "true" and len(body.decode().splitlines()) == MAX_ROWS + 1
+    status, headers, body = get_query(server, "CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples")
+    assert headers["x-atlas-truncated"] == "true" and len(body.decode().splitlines()) == MAX_ROWS
+    status, headers, body = get_query(server, f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {MAX_ROWS}")
+    assert headers["x-atlas-truncated"] == "false" and json.loads(body)["truncated"] is False
+
+
+def test_request_body_cap(server):
+    cap = server.max_body
+    big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * cap
+    status, _, _ = post_direct(server, big)
+    assert status == 413
+    status, _, _ = post_form(server, {"query": big})
+    assert status == 413
+    status, _, _ = call(server, "GET", "/sparql?query=" + quote("ASK {} #" + "x" * 70000))
+    assert status in (413, 414)
+    # a huge Content-Length is refused at once, without waiting for the body
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        started = time.monotonic()
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                     b"Content-Length: 10000000000\r\n\r\n")
+        reply = sock.recv(4096)
+        assert reply.startswith(b"HTTP/1.0 413") and time.monotonic() - started < 2
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n5\r\nASK {\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.0 411")
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.0 411")
+
+
+@pytest.mark.slow
+def test_concurrency_bound_and_cors_when_asked(checkout):
+    srv = AtlasServer(Atlas.open(checkout), port=0, timeout=1.5, max_rows=10, workers=1, queue=1,
+                      cors="https://example.org").start()
+    try:
+        results: list = []
+
+        def runaway():
+            results.append(get_query(srv, RUNAWAY[0]))
+
+        threads = [threading.Thread(target=runaway) for _ in range(2)]  # one runs, one waits in the queue
+        for thread in threads:
+            thread.start()
+            time.sleep(0.2)
+        started = time.monotonic()
+        status, headers, body = get_query(srv, STUDY_QUERY)
+        assert status == 503 and b"busy" in body
+        assert int(headers["retry-after"]) >= 1
+        assert time.monotonic() - started < 0.5
+        for thread in threads:
+            thread.join(10)
+        assert sorted(r[0] for r in results) == [503, 503]
+        assert all(b"timed out" in r[2] for r in results)
+        status, _, body = get_query(srv, STUDY_QUERY)
+        assert status == 200
+
+        # CORS for the configured origin only
+        status, headers, _ = call(srv, "GET", "/sparql?query=ASK%7B%7D", headers={"Origin": "https://example.org"})
+        assert headers["access-control-allow-origin"] == "https://example.org"
+        assert "X-Atlas-Truncated" in headers["access-control-expose-headers"]
+        status, headers, _ = call(srv, "GET", "/sparql?query=ASK%7B%7D", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in headers
+        status, headers, _ = call(srv, "OPTIONS", "/sparql", headers={
+            "Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+        assert status == 204 and "POST" in headers["access-control-allow-methods"]
+    finally:
+        srv.close()
+
+
+def test_a_worker_that_dies_is_replaced(checkout):
+    """A query that needs more memory than a worker may have kills its worker; the next query is answered."""
+    store = ox.Store()
+    for i in range(300):
+        store.add(ox.Quad(ox.NamedNode(f"http://example.org/{i}"), ox.NamedNode("http://example.org/p"), ox.Literal("x" * 1000),
+                          ox.NamedNode("http://example.org/g")))
+    pool = QueryPool(store.dump(format=ox.RdfFormat.N_QUADS), workers=1, queue=0, timeout=20, max_rows=10, memory=512 * 1024**2)
+    try:
+        bomb = "SELECT (STRLEN(GROUP_CONCAT(CONCAT(?a, ?b))) AS ?n) WHERE { ?s ?p ?a . ?t ?q ?b . ?u ?r ?c }"
+        from llm_atlas.serve import WorkerDied
+
+        with pytest.raises(WorkerDied):
+            pool.run({"query": bomb, "accept": None, "format": None})
+        started = time.monotonic()
+        reply = pool.run({"query": "ASK { ?s ?p ?o }", "accept": None, "format": None})
+        assert reply["status"] == 200 and time.monotonic() - started < 1.0
+    finally:
+        pool.close()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# pages
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_entity_page(server):
+    status, headers, body = call(server, "GET", "/organization/alpha-lab", headers={"Accept": "text/html"})
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in headers["content-security-policy"] and headers["vary"] == "Accept"
+    page = body.decode()
+    assert "<h1>Alpha Lab</h1>" in page
+    assert "A fictional grassroots lab for tests." in page
+    # facts with their claims: source, locator, confidence, evidence
+    assert 'href="/ontology/continent/europe"' in page and "(slide 11)" in page
+    assert "confidence-paraphrased" in page and "confidence-stated" in page
+    assert 'href="https://example.org/alpha-lab/about"' in page
+    assert 'href="/source/slides"' in page
+    # links to related entities (those that name it) and its data
+    assert 'href="/project/alpha"' in page and 'href="/dataset/alpha-corpus"' in page
+    assert 'href="/organization/alpha-lab.ttl"' in page and 'href="/organization/alpha-lab.jsonld"' in page
+    assert "graph/organization/alpha-lab.ttl" in page
+
+
+def test_entity_page_external_identifiers_and_inferences(server):
+    status, _, body = call(server, "GET", "/project/alpha")
+    page = body.decode()
+    assert status == 200 and "<h1>Alpha</h1>" in page
+    assert 'href="/organization/alpha-lab"' in page  # led by
+    assert "confidence-inferred" in page or "confidence-stated" in page
+
+
+@pytest.mark.parametrize("accept, suffix, rdf_format", [
+    ("text/turtle", ".ttl", ox.RdfFormat.TURTLE),
+    ("application/ld+json", ".jsonld", ox.RdfFormat.JSON_LD),
+    ("application/n-triples", ".nt", ox.RdfFormat.N_TRIPLES),
+])
+def test_entity_content_negotiation(server, accept, suffix, rdf_format):
+    label = ox.Triple(ox.NamedNode(BASE + "organization/alpha-lab"), ox.NamedNode(PREFIXES["rdfs"] + "label"),
+                      ox.Literal("Alpha Lab", language="en"))
+    claim = ox.NamedNode(BASE + "organization/alpha-lab#country-no")
+    for path, headers in (("/organization/alpha-lab", {"Accept": accept}), ("/organization/alpha-lab" + suffix, {})):
+        status, response_headers, body = call(server, "GET", path, headers=headers)
+        assert status == 200 and response_headers["content-type"].startswith(accept)
+        triples = parse_triples(body, rdf_format)
+        assert label in triples
+        assert any(t.subject == claim for t in triples)  # the claims come with the entity
+
+
+def test_unknown_pages_are_404(server):
+    for path in ("/organization/nobody", "/project/alpha/x", "/nothing", "/static/../serve.py", "/organization/alpha%2Flab"):
+        status, _, _ = call(server, "GET", path, headers={"Accept": "text/html"})
+        assert status == 404, path
+    status, _, _ = call(server, "GET", "/organization/nobody", headers={"Accept": "text/turtle"})
+    assert status == 404
+    status, _, _ = call(server, "GET", "/organization/alpha-lab", headers={"Accept": "image/png"})
+    assert status == 406
+
+
+def test_every_entity_and_concept_has_a_page(server, checkout):
+    site = server.site
+    iris = sorted(i for i in site.subjects if i.startswith(BASE) and "#" not in i and not i.startswith(BASE + "file/"))
+    assert len(iris) > 50
+    for iri in iris:
+        path = "/" + iri[len(BASE):]
+        status, headers, body = call(server, "GET", path, headers={"Accept": "text/html"})
+        if path == "/ontology/":
+            assert status == 200, path
+            continue
+        if path.startswith("/ontology/") and path.count("/") == 2:
+            assert status == 303 and headers["location"].startswith("/ontology/"), path
+            continue
+        assert status == 200, (path, body[:300])
+        assert b"<h1>" in body
+
+
+def test_kind_lists_and_home(server):
+    status, _, body = call(server, "GET", "/")
+    assert status == 200 and b'href="/organization/alpha-lab"' in body and b'href="/query"' in body
+    status, _, body = call(server, "GET", "/organization/")
+    assert status == 200 and b"Alpha Lab" in body and b"Beta Corp" in body
+    status, headers, _ = call(server, "GET", "/organization")
+    assert status == 301 and headers["location"] == "/organization/"
+    status, headers, body = call(server, "HEAD", "/organization/alpha-lab")
+    assert status == 200 and body == b"" and int(headers["content-length"]) > 1000
+
+
+def test_ontology_documentation(server):
+    status, headers, body = call(server, "GET", "/ontology/", headers={"Accept": "text/html"})
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    page = body.decode()
+    assert "LLM Atlas ontology" in page
+    assert "https://w3id.org/llm-atlas/ontology/Organization" in page and "https://w3id.org/llm-atlas/ontology/ledBy" in page
+    assert "pyLODE" in page or "made by" in page.lower() or 'class="term"' in page
+    status, headers, body = call(server, "GET", "/ontology/", headers={"Accept": "text/turtle"})
+    triples = parse_triples(body, ox.RdfFormat.TURTLE)
+    assert ox.Triple(ox.NamedNode(PREFIXES["atlas"] + "Organization"), ox.NamedNode(PREFIXES["rdf"] + "type"),
+                     ox.NamedNode(PREFIXES["owl"] + "Class")) in triples
+    status, headers, _ = call(server, "GET", "/ontology/Organization", headers={"Accept": "text/html"})
+    assert status == 303 and headers["location"] == "/ontology/#Organization"
+    status, headers, _ = call(server, "GET", "/ontology/ledBy", headers={"Accept": "text/html"})
+    assert status == 303 and headers["location"] == "/ontology/#ledBy"
+    status, headers, body = call(server, "GET", "/ontology/ledBy", headers={"Accept": "text/turtle"})
+    assert status == 200 and b"led by" in body
+    status, _, body = call(server, "GET", "/ontology/confidence/stated")
+    assert status == 200 and b"<h1>stated</h1>" in body
+    status, headers, _ = call(server, "GET", "/ontology/confidence/")
+    assert status == 303 and headers["location"] == "/ontology/confidence/scheme"
+
+
+def test_query_page_is_local_and_lists_the_saved_queries(server, checkout):
+    status, headers, body = call(server, "GET", "/query")
+    page = body.decode()
+    assert status == 200 and "connect-src 'self'" in headers["content-security-policy"]
+    assert '<script src="/static/yasgui/yasgui.min.js"></script>' in page
+    assert '<link rel="stylesheet" href="/static/yasgui/yasgui.min.css">' in page
+    import re
+
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', page), "a resource from another origin"
+    saved = {q.name for q in Atlas.open(checkout).saved_queries()}
+    for name in saved:
+        assert f'data-name="{name}"' in page
+    for path in ("/static/yasgui/yasgui.min.js", "/static/yasgui/yasgui.min.css", "/static/query.js", "/static/atlas.css",
+                 "/static/yasgui/LICENSE"):
+        status, headers, body = call(server, "GET", path)
+        assert status == 200 and len(body) > 100, path
+    status, headers, body = call(server, "GET", "/prefixes.json")
+    assert json.loads(body)["atlas"] == PREFIXES["atlas"]
+
+
+def test_every_saved_query_example_runs_at_the_endpoint(server):
+    status, _, body = call(server, "GET", "/queries.json")
+    assert status == 200
+    queries = json.loads(body)
+    assert {"name", "summary", "question", "tags", "params", "text", "example"} <= set(queries[0])
+    for query in queries:
+        status, _, answer = post_form(server, {"query": query["example"]})
+        if query["federated"]:
+            assert status == 403 and b"SERVICE" in answer, query["name"]
+            continue
+        assert status == 200, (query["name"], answer[:300])
+        if query["params"]:
+            assert query["example"] != query["text"] and "VALUES ?" in query["example"]
+    dependents = next(q for q in queries if q["name"] == "dependents")
+    status, _, answer = post_form(server, {"query": dependents["example"]})
+    assert {b["artifact"]["value"] for b in bindings(answer)} <= {BASE + "dataset/common-crawl"}
+
+
+FEATURE_QUERY = """PREFIX ex: <http://example.org/>
+SELECT DISTINCT ?s (COUNT(DISTINCT ?o) AS ?n) (GROUP_CONCAT(?l; SEPARATOR=", ") AS ?ls) (SAMPLE(?o) AS ?x)
+       (MIN(?o) AS ?mi) (MAX(?o) AS ?ma) (AVG(?v) AS ?av) (SUM(?v) AS ?su)
+WHERE {
+  VALUES ?k { ex:a "b" 1 1.5 1e3 true "c"@en "d"^^xsd:string }
+  ?s ex:p/ex:q*|^ex:r+|!(ex:t|^ex:u) ?o ; ex:l ?l .
+  OPTIONAL { ?s ex:v ?v FILTER(?v > 1 && ?v < 10 || !BOUND(?v)) }
+  { SELECT ?s WHERE { ?s a ex:C } LIMIT 1 } UNION { ?s ex:z ?z }
+  MINUS { ?s ex:m ?m }
+  FILTER NOT EXISTS { ?s ex:n ?n2 } FILTER EXISTS { ?s ?p ?o }
+  GRAPH ?g { ?s ?p2 ?o2 } GRAPH ex:g { ?s ?p3 [ ex:w ( 1 2 ) ] }
+  BIND(IF(ISIRI(?o), STR(?o), CONCAT(LCASE(STR(?l)), UCASE("x"))) AS ?b) BIND(COALESCE(?v, 0) AS ?c)
+  FILTER(REGEX(STR(?o), "^a", "i") && LANGMATCHES(LANG(?l), "en") && CONTAINS(?b, "x") && STRSTARTS(?b, "a") && STRENDS(?b, "z"))
+  FILTER(?o IN (ex:a, ex:b) || ?o NOT IN (ex:c) || SAMETERM(?o, ex:d) || DATATYPE(?v) = xsd:integer || ISURI(?o))
+  BIND(YEAR(NOW()) + MONTH(NOW()) + DAY(NOW()) + HOURS(NOW()) + MINUTES(NOW()) + SECONDS(NOW()) AS ?y)
+  BIND(STRLEN(REPLACE(SUBSTR(?b, 1, 3), "a", "b", "i")) AS ?len) BIND(ENCODE_FOR_URI(?b) AS ?e)
+  BIND(ABS(ROUND(CEIL(FLOOR(RAND())))) AS ?r) BIND(STRDT("1", xsd:integer) AS ?d) BIND(STRLANG("x", "en") AS ?sl)
+  BIND(IRI(CONCAT("http://example.org/", ?b)) AS ?i) BIND(URI(?b) AS ?i2) BIND(BNODE() AS ?bn) BIND(BNODE("x") AS ?bn2)
+  BIND(MD5(?b) AS ?h) BIND(SHA1(?b) AS ?h1) BIND(SHA256(?b) AS ?h2) BIND(SHA384(?b) AS ?h3) BIND(SHA512(?b) AS ?h5)
+  BIND(UUID() AS ?u) BIND(STRUUID() AS ?su2) BIND(TZ(NOW()) AS ?tz) BIND(TIMEZONE(NOW()) AS ?tz2)
+  BIND(xsd:decimal("1.0") AS ?dec) BIND(xsd:dateTime("2020-01-01T00:00:00Z") AS ?dt) BIND(xsd:boolean("true") AS ?bo)
+  BIND(xsd:double("1") AS ?do) BIND(xsd:float("1") AS ?fl) BIND(xsd:string(1) AS ?st) BIND(xsd:date("2020-01-01") AS ?da)
+  BIND(STRBEFORE(?b, "a") AS ?sb) BIND(STRAFTER(?b, "a") AS ?sa) BIND(ISBLANK(?o) || ISLITERAL(?o) || ISNUMERIC(?v) AS ?t)
+  BIND(-?v * 2 / 3 - 1 AS ?arith) BIND(<http://example.org/f>(?v) AS ?custom)
+}
+GROUP BY ?s HAVING (COUNT(?o) > 0) ORDER BY DESC(?n) ASC(?s) LIMIT 10 OFFSET 1"""
+
+
+def test_sandboxed_workers_answer_every_query_form(server):
+    """The workers cannot open files once they answer (no lazy import may happen then): queries that use
+    every part of the grammar get an answer or a refusal, never an internal error."""
+    from llm_atlas.serve import WARM_UP
+
+    extra = [
+        "SELECT ?x WHERE { BIND(ENCODE_FOR_URI(\"é ü\") AS ?x) }",
+        "SELECT (LANGMATCHES(\"fr-CA\", \"*\") AS ?x) (STRLANG(\"chat\", \"fr\") AS ?y) {}",
+        "SELECT * WHERE { ?s ?p ?o FILTER(REGEX(?o, \"[\")) }",  # an invalid regex
+        "SELECT (xsd:dateTime(\"nonsense\") AS ?d) (1/0 AS ?z) {}",
+        "SELECT * WHERE { ?s ?p ?o } ORDER BY RAND() LIMIT 3",
+    ]
+    for text in WARM_UP + [FEATURE_QUERY] + extra:
+        for status, _, body in _routes(server, text):
+            assert status in (200, 400, 403), (text[:80], status, body[:300])
+
+
+def test_fallback_ontology_page_without_pylode(server):
+    page = server.site.fallback_ontology_page()
+    assert 'id="Organization"' in page and 'id="ledBy"' in page and "Subclass of" in page
+
+
+def test_the_store_is_unchanged_and_nothing_called_out(server, canary):
+    assert canary.connections == 0
+    assert store_fingerprint(server.atlas.store_dir) == server.fingerprint_at_start
