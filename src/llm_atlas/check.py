@@ -22,7 +22,7 @@ import pyoxigraph as ox
 import rdflib
 
 from . import gitrepo
-from .errors import Problem, sort_problems
+from .errors import AtlasError, InvalidData, Problem, sort_problems
 from .layout import GRAPH_DIR, ONTOLOGY_DIR, SHAPES_FILE, SourceFile, relpath_of_graph, source_files
 from .loader import LoadedFile, load_file
 from .namespaces import ONTOLOGY
@@ -106,7 +106,7 @@ class CheckReport:
 def _graph_files(root: Path) -> list[str]:
     """Every file under graph/, hidden ones included: a stray file is refused by name, never skipped."""
     base = root / GRAPH_DIR
-    return sorted(p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
+    return sorted(p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file() or p.is_symlink()) if base.is_dir() else []
 
 
 def _format_problems(loaded: LoadedFile) -> list[Problem]:
@@ -114,7 +114,9 @@ def _format_problems(loaded: LoadedFile) -> list[Problem]:
 
     try:
         canonical = fmt.format_text(loaded.text, loaded.source.relpath, prove=False)
-    except Exception as error:  # the formatter refuses what it cannot prove lossless
+    except InvalidData as error:  # the formatter refuses what it cannot keep (a comment, many blank nodes)
+        return error.problems
+    except AtlasError as error:
         return [Problem(loaded.source.relpath, 0, 0, "format", f"the formatter cannot rewrite this file: {error}")]
     if canonical == loaded.text:
         return []

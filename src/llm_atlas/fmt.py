@@ -409,8 +409,16 @@ def _invalid(path: str, rule: str, message: str, line: int = 0, col: int = 0) ->
     return InvalidData([Problem(path, line, col, rule, message)])
 
 
+MAX_BLANK_NODES = 200  # entity files have none; canonical labelling costs grow fast with their number
+
+
 def render_triples(triples: Iterable[Triple], path_for_messages: str = "") -> str:
     """The canonical text of a set of pyoxigraph triples (no proof; :func:`format_text` proves)."""
+    triples = list(triples)
+    blanks = {t for s, _, o in triples for t in (s, o) if isinstance(t, ox.BlankNode)}
+    if len(blanks) > MAX_BLANK_NODES:
+        raise _invalid(path_for_messages, "blank-node", f"the file has {len(blanks)} blank nodes (collections or [ ] nodes); the "
+                       f"formatter writes at most {MAX_BLANK_NODES}: name the nodes with fragments of the entity IRI")
     try:
         return _Document(triples).render()
     except RecursionError:

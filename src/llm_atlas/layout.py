@@ -6,6 +6,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from .errors import UsageError
 
@@ -27,8 +28,8 @@ class SourceFile:
 
     @property
     def graph_iri(self) -> str:
-        """The named graph the file's triples are loaded into."""
-        return FILE_GRAPH_BASE + self.relpath
+        """The named graph the file's triples are loaded into (the path percent-encoded, so any name fits)."""
+        return FILE_GRAPH_BASE + quote(self.relpath.encode("utf-8", "surrogateescape"), safe="/-._~")
 
     @property
     def in_graph_dir(self) -> bool:
@@ -39,7 +40,9 @@ class SourceFile:
 
 
 def relpath_of_graph(graph_iri: str) -> str | None:
-    return graph_iri[len(FILE_GRAPH_BASE):] if graph_iri.startswith(FILE_GRAPH_BASE) else None
+    if not graph_iri.startswith(FILE_GRAPH_BASE):
+        return None
+    return unquote(graph_iri[len(FILE_GRAPH_BASE):], errors="surrogateescape")
 
 
 def is_project_root(path: Path) -> bool:

@@ -48,11 +48,16 @@ def syntax_position(error: SyntaxError) -> tuple[int, int]:
 
 
 def classify_syntax_error(message: str) -> str:
-    if "has not been declared" in message or "prefix" in message.lower() and "not" in message.lower():
+    if re.search(r"prefix \S* ?has not been declared", message):
         return "unknown-prefix"
-    if "relative" in message.lower() or "base IRI" in message:
+    if "No scheme found in an absolute IRI" in message or "relative IRI" in message:
         return "relative-iri"
     return "turtle-syntax"
+
+
+def printable(message: str) -> str:
+    """A parser message safe for a terminal or a CI annotation: control characters escaped."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", message)
 
 
 _BASE_DIRECTIVE = re.compile(r"^\s*(@base|BASE)\b", re.IGNORECASE | re.MULTILINE)
@@ -72,6 +77,8 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
         loaded.quads = []
         return loaded
 
+    if source.path.is_symlink():
+        return problem("symlink", "symbolic links are not followed (one could point outside the checkout): commit the file itself")
     if not rel.endswith(".ttl"):
         return problem("not-turtle", "only Turtle files (.ttl) belong in ontology/ and graph/: convert or move this file")
     try:
@@ -106,8 +113,10 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
         loaded.quads = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parser]
     except SyntaxError as error:
         line, col = syntax_position(error)
-        message = str(error)
-        return problem(classify_syntax_error(message), f"Turtle syntax error: {message}", line, col)
+        message = printable(str(error))
+        rule = classify_syntax_error(message)
+        hint = " (write the IRI in full, or with a shared prefix)" if rule == "relative-iri" else ""
+        return problem(rule, f"Turtle syntax error: {message}{hint}", line, col)
     except RecursionError:
         return problem("turtle-syntax", "the file nests too deeply to parse")
     loaded.prefixes = dict(parser.prefixes)
@@ -123,6 +132,8 @@ _NESTING_TOKENS = re.compile(
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'(?:[^'\\\n]|\\.)*'"
     r'|<[^<>"{}|^`\\\s]*>'
+    r"|(?:[A-Za-z][\w.-]*)?:(?:[\w\-.:%]|\\.)+"  # a prefixed name, whose local part may escape a '#'
+    r"|\\."
     r"|#[^\n]*"
     r"|[\[\]()]"
 )

@@ -32,6 +32,7 @@ def rule_id(shapes: rdflib.Graph, source_shape: rdflib.term.Node, path: rdflib.t
 PYTHON_RULES: dict[str, tuple[str, str]] = {
     "not-turtle": ("loading", "Only Turtle files (.ttl) belong in ontology/ and graph/."),
     "file-too-large": ("loading", "A file is larger than the limit (2 MiB); one entity per file keeps files small."),
+    "symlink": ("loading", "A symbolic link in ontology/, graph/ or imports/: links are not followed, since one could point outside the checkout."),
     "unreadable": ("loading", "The file cannot be read (permissions, a broken link)."),
     "nesting-too-deep": ("loading", "Brackets or parentheses nest deeper than 32 levels (a bound that keeps every tool downstream safe)."),
     "encoding": ("loading", "The file is not UTF-8, or starts with a byte order mark."),

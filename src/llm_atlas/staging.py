@@ -63,7 +63,11 @@ def stage(root: Path, store_dir: Path, *, force: bool = False, tolerant: bool = 
     hashes: dict[str, str] = {}
     stats: dict[str, tuple[int, int]] = {}
     for source in sources:
-        info = source.path.stat()
+        try:
+            info = source.path.stat()
+        except OSError:  # a broken link or a file gone meanwhile: the loader reports it by name
+            hashes[source.relpath], stats[source.relpath] = "", (0, 0)
+            continue
         stats[source.relpath] = (info.st_size, info.st_mtime_ns)
         known = None if full else manifest.files.get(source.relpath)
         # a file changed less than two seconds before the manifest was written may have been changed again
@@ -72,8 +76,11 @@ def stage(root: Path, store_dir: Path, *, force: bool = False, tolerant: bool = 
         if known and settled and manifest.stats.get(source.relpath) == stats[source.relpath]:
             hashes[source.relpath] = known
         else:
-            hashes[source.relpath] = source.sha256()
-    changed = sources if full else [s for s in sources if manifest.files.get(s.relpath) != hashes[s.relpath]]
+            try:
+                hashes[source.relpath] = source.sha256()
+            except OSError:
+                hashes[source.relpath] = ""
+    changed = sources if full else [s for s in sources if not hashes[s.relpath] or manifest.files.get(s.relpath) != hashes[s.relpath]]
     removed = [] if full else sorted(set(manifest.files) - set(hashes))
     if not tolerant:
         # parse_full=False: a full build checks every file but leaves the parse to the bulk loader

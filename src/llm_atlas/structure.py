@@ -32,17 +32,17 @@ def expected_iri(relpath: str) -> tuple[str, str, str] | None:
 def check_file(relpath: str, quads: Iterable[ox.Quad], text: str) -> list[Problem]:
     """Problems of one graph/ file, given its triples and its text (for prefixes and line numbers)."""
     problems: list[Problem] = []
-    prefixes_declared: dict[str, tuple[str, int]] = {}
+    declarations: list[tuple[str, str, int]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         match = _PREFIX_LINE.match(line)
         if match:
-            prefixes_declared[match.group(1) or ""] = (match.group(2), number)
-    index = LineIndex(text, {p: iri for p, (iri, _) in prefixes_declared.items()})
+            declarations.append((match.group(1) or "", match.group(2), number))
+    index = LineIndex(text, {p: iri for p, iri, _ in declarations})
 
     def add(rule: str, message: str, line: int = 0, focus: str = "", col: int = 0) -> None:
         problems.append(Problem(relpath, line, col, rule, message, focus=focus))
 
-    for prefix, (iri, line) in sorted(prefixes_declared.items()):
+    for prefix, iri, line in declarations:  # every declaration: a prefix may be bound twice
         if PREFIXES.get(prefix) != iri:
             wanted = f" (the shared list has {prefix}: <{PREFIXES[prefix]}>)" if prefix in PREFIXES else ""
             add("shared-prefixes", f"prefix {prefix}: <{iri}> is not in the project's shared list{wanted}; use the prefixes of docs/data-model.md", line, col=1)
