@@ -27,6 +27,7 @@ LOCAL_QUERY_NAMES = [
 
 # The columns each saved query returns (the contract with scripts and with the report).
 COLUMNS = {
+    "missing-identifiers": ["kind", "identifier", "entity", "missingOfClass", "entityIri"],
     "wikidata-facts": ["kind", "entity", "item", "itemLabel", "inception", "countries", "developers", "entityIri"],
     "osai-base-models": ["assessment", "baseModelName", "baseModel", "baseModelImported", "assessedModel", "assessmentIri", "baseModelIri"],
     "osai-study-projects": ["project", "model", "assessment", "open", "partial", "closed", "rated", "projectIri", "modelIri", "assessmentIri"],
