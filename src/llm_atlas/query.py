@@ -28,6 +28,7 @@ from .errors import InvalidData, Problem, UsageError
 from .loader import syntax_position
 from .namespaces import PREFIXES, sparql_prefixes
 from .rdfbridge import compact as _compact_rdflib
+from .rdfbridge import json_term
 
 HEADER = re.compile(r"^#\+\s*([a-z]+)\s*:\s*(.*?)\s*$")
 KNOWN_KEYS = {"summary", "question", "tags", "param"}
@@ -179,7 +180,7 @@ class QueryResult:
             binding = {}
             for var, term in zip(self.variables, row):
                 if term is not None:
-                    binding[var] = _json_term(term)
+                    binding[var] = json_term(term)
             bindings.append(binding)
         return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1) + "\n"
 
@@ -233,19 +234,6 @@ class QueryResult:
         if fmt == "tsv":
             return self.to_delimited("\t")
         return self.to_table()
-
-
-def _json_term(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-        out["datatype"] = term.datatype.value
-    return out
 
 
 def display(term) -> str:

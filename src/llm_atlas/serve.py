@@ -73,6 +73,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .namespaces import BASE, KINDS, PREFIXES
+from .rdfbridge import json_term
 
 try:  # POSIX only; the limits are skipped where it is missing
     import resource
@@ -315,24 +316,6 @@ def _xml_text(value: str) -> str:
     return html.escape(_XML_INVALID.sub("\ufffd", value), quote=True)
 
 
-def _json_term(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):  # SPARQL 1.2 triple term (rdflib refuses queries that make them)
-        return {"type": "triple", "value": {"subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
-                                            "object": _json_term(term.object)}}
-    return {"type": "literal", "value": str(term)}
-
-
 def _xml_term(term) -> str:
     if isinstance(term, ox.NamedNode):
         return f"<uri>{_xml_text(term.value)}</uri>"
@@ -369,7 +352,7 @@ def _tsv_value(term) -> str:
 
 def serialize_select(variables: list[str], rows: list[list], fmt: str, truncated: bool, max_rows: int) -> bytes:
     if fmt == "json":
-        bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
+        bindings = [{v: json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
         doc = {"head": {"vars": variables}, "results": {"bindings": bindings}, "truncated": truncated}
         if truncated:
             doc["rowLimit"] = max_rows
