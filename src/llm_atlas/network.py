@@ -180,7 +180,8 @@ def _sorted_unique(values) -> list:
 def collaboration_graph(store: Any, *, include_inferred: bool = True) -> nx.MultiGraph:
     """Organisations linked by ``atlas:Collaboration``: one edge per collaboration and pair of participants.
 
-    Every ``atlas:Organization`` is a node, isolated ones included (node key: the organisation IRI).
+    Every ``atlas:Organization`` is a node, isolated ones included (node key: the organisation IRI), except
+    organisations an import created that take part in no collaboration.
     Node attributes: ``label``, ``in_sample`` (bool), ``organization_type`` / ``organization_type_label``
     (notation and label, None when not recorded), ``continent`` / ``continent_label``,
     ``governance_models`` / ``governance_model_labels`` (of the projects the organisation leads, sorted),
@@ -199,6 +200,9 @@ def collaboration_graph(store: Any, *, include_inferred: bool = True) -> nx.Mult
     for row in _select(store, """
         SELECT ?org ?p ?o WHERE {
           ?org a atlas:Organization .
+          # organisations created by an import (atlas:importedFrom) are not part of the study's map:
+          # they take part in no collaboration and would bury it under isolated nodes
+          FILTER NOT EXISTS { ?org atlas:importedFrom ?dataset . FILTER NOT EXISTS { ?anyCollaboration atlas:participant ?org } }
           OPTIONAL { VALUES ?p { atlas:inSample atlas:organizationType atlas:continent } ?org ?p ?o }
         }"""):
         entry = facts[row["org"].value]
