@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 
 from llm_atlas import Atlas
