@@ -22,16 +22,18 @@ def make_checkout(dest: Path, graph: Path = MINI_GRAPH) -> Path:
     return dest
 
 
-def overlay(checkout: Path, layer: Path) -> list[str]:
+def overlay(checkout: Path, layer: Path, skip: frozenset[str] = frozenset()) -> list[str]:
     """Copy the files of ``layer`` over the checkout; a file named DELETE lists paths to remove.
 
-    Returns the relative paths written.
+    Files named in ``skip`` (layer-relative) are not copied. Returns the relative paths written.
     """
     written = []
     for path in sorted(layer.rglob("*")):
         if path.is_dir():
             continue
         rel = path.relative_to(layer).as_posix()
+        if rel in skip:
+            continue
         if rel == "DELETE":
             for line in path.read_text(encoding="utf-8").split():
                 (checkout / line).unlink()

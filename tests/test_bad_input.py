@@ -36,7 +36,7 @@ from llm_atlas import Atlas
 from llm_atlas.cli import main
 from llm_atlas.store import manifest_path
 
-from .conftest import FIXTURES, make_checkout
+from .conftest import FIXTURES, make_checkout, overlay
 
 CASES_DIR = FIXTURES / "bad"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if p.is_dir()) if CASES_DIR.is_dir() else []
@@ -73,18 +73,7 @@ def _generate(kind: str, root: Path) -> None:
 
 def apply_case(case: str, root: Path) -> None:
     """Overlay the case's files on the checkout (expected.json aside) and make its generated file."""
-    layer = CASES_DIR / case
-    for path in sorted(layer.rglob("*")):
-        rel = path.relative_to(layer).as_posix()
-        if path.is_dir() or rel == "expected.json":
-            continue
-        if rel == "DELETE":
-            for line in path.read_text(encoding="utf-8").split():
-                (root / line).unlink()
-            continue
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+    overlay(root, CASES_DIR / case, skip=frozenset({"expected.json"}))
     generate = expected_of(case).get("generate")
     if generate:
         _generate(generate, root)
