@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from .version import __version__
 from .api import Atlas
 from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, AtlasError, InvalidData, UsageError, render
 from .query import FORMATS

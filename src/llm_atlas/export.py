@@ -61,7 +61,7 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 
-from . import __version__
+from .version import __version__
 from .errors import UsageError
 from .namespaces import BASE, KIND_OF_CLASS, KINDS, ONTOLOGY, PREFIXES, STANDARD
 

@@ -46,7 +46,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from . import __version__
+from .version import __version__
 from .errors import InvalidData, Problem, UsageError
 from .fmt import format_text
 from .layout import relpath_of_graph

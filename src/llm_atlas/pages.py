@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from . import __version__
+from .version import __version__
 from .layout import FILE_GRAPH_BASE, relpath_of_graph
 from .namespaces import BASE, KINDS, ONTOLOGY, PREFIXES
 

@@ -71,7 +71,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pyoxigraph as ox
 
-from . import __version__
+from .version import __version__
 from .namespaces import BASE, KINDS, PREFIXES
 from .rdfbridge import json_term
 
