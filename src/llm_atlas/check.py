@@ -25,15 +25,13 @@ from . import gitrepo
 from .errors import AtlasError, InvalidData, Problem, sort_problems
 from .layout import GRAPH_DIR, ONTOLOGY_DIR, SHAPES_FILE, SourceFile, relpath_of_graph, source_files
 from .loader import LoadedFile, load_file
-from .namespaces import ONTOLOGY
+from .namespaces import ONTOLOGY, OWL_DEPRECATED, RDF_TYPE
 from .rdfbridge import compact, graph_from_triples
 from .shacl import Locator, dedupe, shacl_problems, subject_files
 from .staging import Staged, stage
 from .store import open_store, read_manifest
 from .structure import check_file
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-OWL_DEPRECATED = "http://www.w3.org/2002/07/owl#deprecated"
 CONFIDENCE = ONTOLOGY + "confidence"
 SOURCE = ONTOLOGY + "source"
 

@@ -63,7 +63,8 @@ import pyoxigraph as ox
 
 from .version import __version__
 from .errors import UsageError
-from .namespaces import BASE, KIND_OF_CLASS, KINDS, ONTOLOGY, PREFIXES, STANDARD
+from .namespaces import (BASE, DCTERMS, KIND_OF_CLASS, KINDS, ONTOLOGY, OWL, PREFIXES, RDF, RDF_LANG_STRING, RDFS, SKOS, STANDARD, XSD,
+                         XSD_STRING, curie)
 
 FORMATS = ("ttl", "nt", "nq", "jsonld", "csv", "graphml")
 
@@ -110,15 +111,7 @@ TABLE_NAMES.update({"compute": "compute-resources", "knowledge": "knowledge-shar
 CSV_SEPARATOR = "; "
 REFUSED_SUFFIXES = {".ttl", ".nt", ".nq", ".jsonld", ".json", ".csv", ".graphml", ".zip", ".gz"}
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode(RDF + "type")
-XSD_STRING = XSD + "string"
-RDF_LANG_STRING = RDF + "langString"
 ATLAS_NS = ONTOLOGY
 
 
@@ -216,19 +209,6 @@ def graph_ntriples(quads: Iterable[ox.Quad]) -> bytes:
 
 
 # -- compact names -------------------------------------------------------------------------------------------
-
-_BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: (-len(item[1]), item[0]))
-
-
-def curie(iri: str) -> str | None:
-    """``prefix:local`` for an IRI under a shared prefix (the longest namespace wins), else None."""
-    for prefix, namespace in _BY_LENGTH:
-        if iri.startswith(namespace):
-            local = iri[len(namespace):]
-            if local and not local.startswith("//"):
-                return f"{prefix}:{local}"
-    return None
-
 
 def short(term) -> str:
     """How a term reads in a CSV cell or a GraphML attribute: a shared-prefix name, an IRI, or the text."""

@@ -56,28 +56,22 @@ from rdflib.compare import isomorphic
 from .errors import EXIT_USAGE, AtlasError, InvalidData, Problem, UsageError, sort_problems
 from .layout import SourceFile
 from .loader import classify_syntax_error, load_file, syntax_position
-from .namespaces import PREFIXES, turtle_prefixes
+from .namespaces import (DCTERMS_DESCRIPTION, PREFIXES, RDF, RDF_TYPE, RDFS_LABEL, SKOS_ALT_LABEL, XSD_BOOLEAN, XSD_DECIMAL, XSD_INTEGER,
+                         XSD_STRING, turtle_prefixes)
 from .rdfbridge import graph_from_triples
 from .store import atomic_write_text
 
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = _RDF + "type"
-XSD_STRING = _XSD + "string"
-XSD_INTEGER = _XSD + "integer"
-XSD_DECIMAL = _XSD + "decimal"
-XSD_BOOLEAN = _XSD + "boolean"
 
 # Predicates written first, in this order (rdf:type as `a`); the rest follow sorted by written name.
 LEADING_PREDICATES = (
     RDF_TYPE,
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://www.w3.org/2004/02/skos/core#altLabel",
-    "http://purl.org/dc/terms/description",
+    RDFS_LABEL,
+    SKOS_ALT_LABEL,
+    DCTERMS_DESCRIPTION,
     # a statement claim reads as its triple, subject first
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject",
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate",
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#object",
+    RDF + "subject",
+    RDF + "predicate",
+    RDF + "object",
 )
 INDENT = "    "
 MAX_WIDTH = 100  # a predicate line with several objects longer than this puts one object per line

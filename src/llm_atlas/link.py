@@ -50,7 +50,7 @@ from .version import __version__
 from .errors import InvalidData, Problem, UsageError
 from .fmt import format_text
 from .layout import relpath_of_graph
-from .namespaces import KINDS, PREFIXES
+from .namespaces import KINDS, PREFIXES, SKOS_EXACT_MATCH, shorten
 from .store import atomic_write_text
 
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
@@ -58,7 +58,6 @@ ENTITY = "http://www.wikidata.org/entity/"
 WIKI_PAGE = "https://www.wikidata.org/wiki/"
 PROJECT_URL = "https://w3id.org/llm-atlas"
 
-SKOS_EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
 APPLY_COMMENT = "matched by llm-atlas link on label and type; review"
 
 BATCH_SIZE = 20  # entities per request
@@ -240,7 +239,7 @@ class LinkReport:
         return [r for r in self.rows if r.decision == AMBIGUOUS]
 
     def table_rows(self) -> list[list[str]]:
-        return [[compact(r.entity), r.qid, r.label, r.description, f"{r.score:.1f}" if r.qid else "", r.decision, r.why]
+        return [[shorten(r.entity), r.qid, r.label, r.description, f"{r.score:.1f}" if r.qid else "", r.decision, r.why]
                 for r in self.rows]
 
     def to_table(self) -> str:
@@ -287,15 +286,6 @@ class LinkReport:
         if self.applied:
             text += f"; {len(self.applied)} link(s) written to {len({a.path for a in self.applied})} file(s)"
         return text
-
-
-def compact(iri: str) -> str:
-    """``organization:alpha-lab`` for an atlas IRI; the IRI itself otherwise."""
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            best = prefix
-    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
 
 
 # -- the endpoint --------------------------------------------------------------------------------------

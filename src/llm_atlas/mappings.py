@@ -39,11 +39,10 @@ import pyoxigraph as ox
 
 from .errors import UsageError
 from .link import APPLY_COMMENT
-from .namespaces import KIND_OF_CLASS, KINDS, PREFIXES
+from .namespaces import KIND_OF_CLASS, KINDS, OWL, PREFIXES, RDF, RDFS, SKOS, XSD
 from .store import atomic_write_text
 
 ATLAS = PREFIXES["atlas"]
-SKOS = PREFIXES["skos"]
 
 MAPPING_SET_ID = "https://w3id.org/llm-atlas/mappings/llm-atlas.sssom.tsv"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
@@ -64,13 +63,13 @@ LEXICAL = "semapv:LexicalMatching"
 
 # SSSOM's built-in prefixes: never declared in a canonical curie_map (and never redefined).
 BUILT_IN: dict[str, str] = {
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": OWL,
+    "rdf": RDF,
+    "rdfs": RDFS,
     "semapv": "https://w3id.org/semapv/vocab/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "skos": SKOS,
     "sssom": "https://w3id.org/sssom/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "xsd": XSD,
     "linkml": "https://w3id.org/linkml/",
 }
 

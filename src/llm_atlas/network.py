@@ -39,11 +39,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from networkx.algorithms import bipartite
 
-from .namespaces import BASE, KIND_OF_CLASS, ONTOLOGY, PREFIXES
+from .namespaces import BASE, KIND_OF_CLASS, ONTOLOGY, PREFIXES, RDFS_LABEL, XSD_BOOLEAN
 
 ATLAS = ONTOLOGY
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 
 COLLABORATION = "collaboration"
 PROJECT_ARTIFACT = "project-artifact"

@@ -38,7 +38,7 @@ import yaml
 from .errors import InvalidData, Problem, UsageError, sort_problems
 from .layout import GRAPH_DIR, IMPORTS_DIR, source_files
 from .loader import load_file
-from .namespaces import BASE, ONTOLOGY, PREFIXES
+from .namespaces import BASE, DCTERMS, ONTOLOGY, PREFIXES, RDF, RDFS, SKOS, XSD
 from .rdfbridge import compact
 from .store import atomic_write_text
 
@@ -64,11 +64,6 @@ MAX_FILE_BYTES = 1024 * 1024  # a system file is a few KiB
 # Rule ids of the problems an import reports (for the rule catalogue, docs/rules.md).
 # The rules this module reports (osai-*) are listed in rules.py.
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 A = RDF + "type"
 LABEL = RDFS + "label"
 DESCRIPTION = DCTERMS + "description"

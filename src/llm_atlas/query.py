@@ -26,7 +26,7 @@ import rdflib
 
 from .errors import InvalidData, Problem, UsageError
 from .loader import syntax_position
-from .namespaces import PREFIXES, sparql_prefixes
+from .namespaces import PREFIXES, XSD_INTEGER, expand, sparql_prefixes
 from .rdfbridge import compact as _compact_rdflib
 from .rdfbridge import json_term
 
@@ -49,7 +49,7 @@ class Param:
         if self.type == "integer":
             if not re.fullmatch(r"[+-]?\d+", raw.strip()):
                 raise UsageError(f"parameter {self.name} is an integer; got {raw!r}")
-            return ox.Literal(str(int(raw)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+            return ox.Literal(str(int(raw)), datatype=ox.NamedNode(XSD_INTEGER))
         if self.type == "string":
             return ox.Literal(raw)
         return ox.NamedNode(expand_iri(raw, self.name))
@@ -57,14 +57,10 @@ class Param:
 
 def expand_iri(raw: str, name: str = "value") -> str:
     """An absolute IRI from ``<iri>``, ``https://...`` or a shared-prefix name such as ``dataset:the-pile``."""
-    text = raw.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1]
-    match = re.fullmatch(r"([A-Za-z][\w-]*):([\w\-.]*)", text)
-    if match and match.group(1) in PREFIXES:
-        text = PREFIXES[match.group(1)] + match.group(2)
-    elif not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", text):
-        raise UsageError(f"parameter {name}: {raw!r} is neither an IRI nor a name with a known prefix (e.g. dataset:the-pile)")
+    try:
+        text = expand(raw)
+    except ValueError:
+        raise UsageError(f"parameter {name}: {raw!r} is neither an IRI nor a name with a known prefix (e.g. dataset:the-pile)") from None
     try:
         return ox.NamedNode(text).value
     except ValueError as error:

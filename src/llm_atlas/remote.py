@@ -41,12 +41,10 @@ import pyoxigraph as ox
 
 from .errors import EXIT_USAGE, AtlasError, UsageError
 from .layout import FILE_GRAPH_BASE
-from .namespaces import PREFIXES, sparql_prefixes
+from .namespaces import PREFIXES, RDF_LANG_STRING, XSD_STRING, sparql_prefixes
 from .query import QueryResult, SavedQuery, bind_params
 
 DEFAULT_TIMEOUT = 60.0
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 USER_AGENT = "llm-atlas"
 EXCERPT = 300
 
