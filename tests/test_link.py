@@ -29,7 +29,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from llm_atlas import Atlas, __version__
 from llm_atlas.errors import InvalidData, UsageError
-from llm_atlas.fmt import format_text, quote_string
+from llm_atlas.canonical_turtle import format_text, quote_string
 from llm_atlas.link import (
     LINKED_KINDS,
     MAX_WAIT,

@@ -48,7 +48,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from .version import __version__
 from .errors import InvalidData, Problem, UsageError
-from .fmt import format_text
+from .canonical_turtle import format_text
 from .layout import relpath_of_graph
 from .namespaces import KINDS, PREFIXES, SKOS_EXACT_MATCH, shorten
 from .store import atomic_write_text
