@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+import pyoxigraph as ox
 import pytest
 
 from llm_atlas import Atlas
@@ -166,3 +167,28 @@ def test_the_real_checkout_is_found_from_inside_it(capsys, tmp_path, monkeypatch
     monkeypatch.chdir(ROOT / "graph")
     code, out, _ = run(capsys, "--store", str(tmp_path / "store"), "queries")
     assert code == 0 and "study-sample" in out
+
+
+def test_a_blank_node_reads_the_same_in_the_cli_and_at_the_endpoint(capsys, args):
+    from llm_atlas.sparql_results import write_select
+
+    code, out, _ = run(capsys, *args, "query", "-e", 'SELECT ?b WHERE { BIND (BNODE("x") AS ?b) }', "--format", "csv")
+    [_, cell] = out.splitlines()
+    assert code == 0 and cell.startswith("_:")  # the endpoint's writer is the same function
+    assert write_select(["b"], [[ox.BlankNode(cell[2:])]], "csv").decode().splitlines() == ["b", cell]
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("table", "<<( <http://example.org/a> <http://example.org/b> 1 )>>"),
+    ("tsv", '<<( <http://example.org/a> <http://example.org/b> "1"^^<http://www.w3.org/2001/XMLSchema#integer> )>>'),
+    ("csv", '<<( <http://example.org/a> <http://example.org/b> "1"^^<http://www.w3.org/2001/XMLSchema#integer> )>>'),
+    ("json", '"type": "triple"'),
+    ("xml", "<triple><subject><uri>http://example.org/a</uri></subject>"),
+])
+def test_a_query_returning_a_triple_term_is_written_in_every_format(capsys, args, fmt, expected):
+    query = "SELECT (<<( <http://example.org/a> <http://example.org/b> 1 )>> AS ?t) WHERE {}"
+    code, out, err = run(capsys, *args, "query", "-e", query, "--format", fmt)
+    assert code == 0, err
+    if fmt == "csv":
+        out = list(csv.reader(io.StringIO(out)))[1][0]
+    assert expected in out

@@ -47,7 +47,6 @@ of the statement claim that backs it.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -63,6 +62,7 @@ import pyoxigraph as ox
 
 from .version import __version__
 from .errors import UsageError
+from .ntriples import canonical_blank_nodes, term_order, triple_order
 from .namespaces import (BASE, DCTERMS, KIND_OF_CLASS, KINDS, ONTOLOGY, OWL, PREFIXES, RDF, RDF_LANG_STRING, RDFS, SKOS, STANDARD, XSD,
                          XSD_STRING, curie)
 
@@ -121,66 +121,6 @@ def _key(term) -> str:
     return str(term)
 
 
-def _order(term) -> tuple:
-    """Sort key of a term: IRIs by their text (an entity before the claims of its fragments), then blank nodes."""
-    if isinstance(term, ox.NamedNode):
-        return (0, term.value)
-    if isinstance(term, ox.BlankNode):
-        return (1, term.value)
-    if isinstance(term, ox.DefaultGraph):
-        return (-1, "")
-    return (2, str(term))
-
-
-def triple_order(t) -> tuple:
-    """Subjects in order, ``rdf:type`` first among a subject's triples, then predicates and objects."""
-    return (_order(t.subject), t.predicate != RDF_TYPE, t.predicate.value, _order(t.object))
-
-
-def canonical_blank_nodes(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    """The quads with every blank node renamed after its content, so that equal data gives equal labels.
-
-    pyoxigraph gives the anonymous nodes of a file (``[ ... ]``, lists) random labels at each build. A label
-    here is a hash of the node's neighbourhood, refined until stable (colour refinement), with a counter
-    for nodes no refinement can tell apart. That is exact for the tree-shaped blank nodes Turtle writes.
-    """
-    quads = list(quads)
-    blanks = sorted({t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)})
-    if not blanks:
-        return quads
-    colour = {b: "" for b in blanks}
-
-    def show(term) -> str:
-        return "_:" + colour[term.value] if isinstance(term, ox.BlankNode) else str(term)
-
-    touching = [q for q in quads if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)]
-    classes = 1
-    for _ in range(len(blanks) + 1):
-        signature: dict[str, list[str]] = {b: [] for b in blanks}
-        for q in touching:
-            graph = str(q.graph_name)
-            if isinstance(q.subject, ox.BlankNode):
-                signature[q.subject.value].append(f"out {q.predicate} {show(q.object)} {graph}")
-            if isinstance(q.object, ox.BlankNode):
-                signature[q.object.value].append(f"in {show(q.subject)} {q.predicate} {graph}")
-        colour = {b: hashlib.sha256("\n".join(sorted(sig)).encode()).hexdigest()[:20] for b, sig in signature.items()}
-        count = len(set(colour.values()))
-        if count == classes:
-            break
-        classes = count
-    labels: dict[str, str] = {}
-    seen: dict[str, int] = defaultdict(int)
-    for b in sorted(blanks, key=lambda b: (colour[b], b)):
-        n = seen[colour[b]]
-        seen[colour[b]] += 1
-        labels[b] = f"b{colour[b]}" + (f"x{n}" if n else "")
-
-    def rename(term):
-        return ox.BlankNode(labels[term.value]) if isinstance(term, ox.BlankNode) else term
-
-    return [ox.Quad(rename(q.subject), q.predicate, rename(q.object), q.graph_name) for q in quads]
-
-
 @dataclass
 class Snapshot:
     """Everything an export writes is computed from one read of the store."""
@@ -191,7 +131,7 @@ class Snapshot:
     @classmethod
     def of(cls, store: ox.Store) -> "Snapshot":
         quads = canonical_blank_nodes(q for q in store.quads_for_pattern(None, None, None, None))
-        quads.sort(key=lambda q: (_order(q.graph_name), triple_order(q)))
+        quads.sort(key=lambda q: (term_order(q.graph_name), triple_order(q)))
         triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=triple_order)
         return cls(quads, triples)
 
@@ -200,12 +140,6 @@ class Snapshot:
         for t in self.triples:
             out[_key(t.subject)].append(t)
         return out
-
-
-def graph_ntriples(quads: Iterable[ox.Quad]) -> bytes:
-    """The triples of some quads as sorted N-Triples (one graph's content for upload)."""
-    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=triple_order)
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
 
 
 # -- compact names -------------------------------------------------------------------------------------------
@@ -682,7 +616,7 @@ def render(store: ox.Store, formats: Iterable[str] | str) -> tuple[dict[str, byt
     if "ttl" in chosen:
         files[DUMP_NAMES["ttl"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     if "nt" in chosen:
-        files[DUMP_NAMES["nt"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.N_TRIPLES)
+        files[DUMP_NAMES["nt"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.N_TRIPLES)  # sorted in triple_order
     if "nq" in chosen:
         files[DUMP_NAMES["nq"]] = ox.serialize(snapshot.quads, format=ox.RdfFormat.N_QUADS)
     if "jsonld" in chosen:

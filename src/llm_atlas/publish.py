@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .export import graph_ntriples
 from .layout import FILE_GRAPH_BASE
+from .ntriples import sorted_ntriples
 from .remote import DEFAULT_TIMEOUT, RemoteError, basic_auth, check_url, http_request, redact, remote_graphs
 from .store import quads_by_file
 
@@ -99,7 +99,7 @@ def graph_url(graph_store: str, graph: str) -> str:
 
 def local_graphs(store: ox.Store) -> dict[str, bytes]:
     """Graph IRI -> the graph's N-Triples, for every file graph of the store."""
-    return {FILE_GRAPH_BASE + relpath: graph_ntriples(quads) for relpath, quads in sorted(quads_by_file(store).items())}
+    return {FILE_GRAPH_BASE + relpath: sorted_ntriples(quads) for relpath, quads in sorted(quads_by_file(store).items())}
 
 
 def publish(store: ox.Store, endpoint: str, *, graph_store: str | None = None, user: str | None = None,

@@ -14,27 +14,23 @@ are RDF terms, never text spliced into the query, so a value with quotes, braces
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
 
 from .errors import InvalidData, Problem, UsageError
 from .loader import syntax_position
-from .namespaces import PREFIXES, XSD_INTEGER, expand, sparql_prefixes
-from .rdfbridge import compact as _compact_rdflib
-from .rdfbridge import json_term
+from .namespaces import PREFIXES, XSD_INTEGER, expand, shorten, sparql_prefixes
+from .ntriples import sorted_ntriples
+from .sparql_results import SELECT_FORMATS, write_boolean, write_select
 
 HEADER = re.compile(r"^#\+\s*([a-z]+)\s*:\s*(.*?)\s*$")
 KNOWN_KEYS = {"summary", "question", "tags", "param"}
 REQUIRED_KEYS = ("summary", "question", "tags")
 PARAM_TYPES = ("iri", "string", "integer")
-FORMATS = ("table", "csv", "tsv", "json")
+FORMATS = ("table", *SELECT_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -166,33 +162,22 @@ class QueryResult:
     triples: list[ox.Triple] | None = None
 
     def to_json(self) -> str:
-        """SPARQL 1.1 Query Results JSON (or a boolean / N-Triples for other query forms)."""
-        if self.boolean is not None:
-            return json.dumps({"head": {}, "boolean": self.boolean}) + "\n"
+        """SPARQL 1.1 Query Results JSON (or sorted N-Triples for CONSTRUCT and DESCRIBE)."""
+        return self.to_format("json")
+
+    def to_format(self, fmt: str) -> str:
+        """The answer in a SPARQL results format (json, xml, csv, tsv): the endpoint's writers, byte for byte.
+
+        CONSTRUCT and DESCRIBE answers are graphs: sorted N-Triples whatever the format.
+        """
         if self.triples is not None:
-            return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in self.triples)
-        bindings = []
-        for row in self.rows:
-            binding = {}
-            for var, term in zip(self.variables, row):
-                if term is not None:
-                    binding[var] = json_term(term)
-            bindings.append(binding)
-        return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1) + "\n"
+            return sorted_ntriples(self.triples).decode("utf-8")
+        if self.boolean is not None:
+            return write_boolean(self.boolean, fmt).decode("utf-8")
+        return write_select(self.variables, self.rows, fmt).decode("utf-8")
 
     def to_delimited(self, delimiter: str) -> str:
-        buffer = io.StringIO()
-        if delimiter == "\t":
-            # SPARQL 1.1 TSV: terms in SPARQL syntax, header with '?'
-            buffer.write("\t".join("?" + v for v in self.variables) + "\n")
-            for row in self.rows:
-                buffer.write("\t".join("" if t is None else str(t) for t in row) + "\n")
-            return buffer.getvalue()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(self.variables)
-        for row in self.rows:
-            writer.writerow(["" if t is None else t.value for t in row])
-        return buffer.getvalue()
+        return self.to_format("tsv" if delimiter == "\t" else "csv")
 
     def display_rows(self) -> list[list[str]]:
         return [[display(t) for t in row] for row in self.rows]
@@ -223,13 +208,10 @@ class QueryResult:
         return "\n".join(out) + "\n"
 
     def render(self, fmt: str) -> str:
-        if fmt == "json":
-            return self.to_json()
-        if fmt == "csv":
-            return self.to_delimited(",")
-        if fmt == "tsv":
-            return self.to_delimited("\t")
-        return self.to_table()
+        """The answer as a table for people, or in a SPARQL results format (json, xml, csv, tsv)."""
+        if fmt == "table":
+            return self.to_table()
+        return self.to_format(fmt)
 
 
 def display(term) -> str:
@@ -239,7 +221,9 @@ def display(term) -> str:
     if isinstance(term, ox.Literal):
         return term.value
     if isinstance(term, ox.NamedNode):
-        return _compact_rdflib(rdflib.URIRef(term.value))
+        return shorten(term.value)
+    if isinstance(term, ox.Triple):  # a SPARQL 1.2 triple term
+        return f"<<( {display(term.subject)} {display(term.predicate)} {display(term.object)} )>>"
     return "_:" + term.value
 
 

@@ -68,22 +68,3 @@ def compact(term: rdflib.term.Node | str | None) -> str:
     if isinstance(term, rdflib.BNode):
         return "_:" + text
     return shorten(text)
-
-
-def json_term(term) -> dict:
-    """A term as SPARQL 1.1 Query Results JSON (with SPARQL 1.2 triple terms)."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):  # SPARQL 1.2 triple term (rdflib refuses queries that make them)
-        return {"type": "triple", "value": {"subject": json_term(term.subject), "predicate": json_term(term.predicate),
-                                            "object": json_term(term.object)}}
-    return {"type": "literal", "value": str(term)}
