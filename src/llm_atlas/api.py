@@ -140,13 +140,22 @@ class Atlas:
         self.close()
         return osai_job.import_osai(Path(index_dir), self.root, version=version)
 
-    def link_wikidata(self, endpoint: str = "https://query.wikidata.org/sparql", *, kinds=None, apply: bool = False, contact: str | None = None):
-        """Propose (and with ``apply`` write) Wikidata links for entities that lack one; returns the LinkReport."""
-        return link_job.link_wikidata(self, endpoint=endpoint, kinds=kinds or None, apply=apply, contact=contact)
+    def link_wikidata(self, endpoint: str = "https://query.wikidata.org/sparql", *, kinds=None, apply: bool = False,
+                      contact: str | None = None, **options):
+        """Propose (and with ``apply`` write) Wikidata links for entities that lack one; returns the LinkReport.
+
+        ``options`` go to :func:`llm_atlas.link.link_wikidata` (``batch_size``, ``timeout``, ``max_retries``).
+        """
+        self.build()
+        report = link_job.link_wikidata(self.store, self.root, endpoint=endpoint, kinds=kinds, apply=apply, contact=contact, **options)
+        if report.applied:
+            self.build()  # the store follows the files the links were written into
+        return report
 
     def export_mappings(self, out_path: str | os.PathLike):
         """Every external link as an SSSOM TSV."""
-        return mappings_job.export_sssom(self, Path(out_path))
+        self.build()
+        return mappings_job.export_sssom(self.store, Path(out_path))
 
     def export(self, out_dir: str | os.PathLike, formats="all"):
         """Write the whole atlas into ``out_dir`` in the given formats, with a VoID/DCAT description."""
@@ -159,8 +168,12 @@ class Atlas:
         """Upload every file graph to a Graph Store Protocol endpoint, replacing each; returns the PublishReport."""
         return publish_job.publish(self.store, endpoint, **options)
 
-    def remote_query(self, endpoint: str, query: str | SavedQuery, params: dict[str, str] | None = None, *, atlas_graphs: bool = False) -> QueryResult:
-        """Run a saved query (by name), a .rq file or SPARQL text on a remote endpoint through SPARQLWrapper."""
+    def remote_query(self, endpoint: str, query: str | SavedQuery, params: dict[str, str] | None = None, *,
+                     atlas_graphs: bool | None = None) -> QueryResult:
+        """Run a saved query (by name), a .rq file or SPARQL text at a remote SPARQL endpoint.
+
+        ``atlas_graphs``: None finds out which graph holds the atlas (see :func:`llm_atlas.remote.dataset_of`).
+        """
         if isinstance(query, str) and query.endswith(".rq"):
             query = self._query_file(Path(query))
         elif isinstance(query, str) and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", query):

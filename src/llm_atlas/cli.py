@@ -68,8 +68,8 @@ def make_parser() -> argparse.ArgumentParser:
     target.add_argument("-e", "--expression", help="SPARQL text to run")
     query.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a parameter of a saved query")
     query.add_argument("--format", choices=FORMATS, default="table", help="output format (json is SPARQL results JSON)")
-    query.add_argument("--endpoint", metavar="URL", help="run against a remote SPARQL endpoint (SPARQLWrapper) instead of the embedded store")
-    query.add_argument("--atlas-graphs", action="store_true", help="with --endpoint: query the union of the atlas graphs that publish wrote")
+    query.add_argument("--endpoint", metavar="URL", help="run against a remote SPARQL endpoint (SPARQL 1.1 Protocol) instead of the embedded store")
+    query.add_argument("--atlas-graphs", action="store_true", help="with --endpoint: query the union of the atlas graphs that publish wrote, even if the endpoint's default graph has data (by default they are used when the default graph is empty)")
 
     commands.add_parser("queries", help="list the saved queries with their summary and parameters")
     imp = commands.add_parser("import", help="import an external dataset into imports/ (osai: the European Open Source AI Index)",
@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "query":
             target = args.expression if args.expression else args.name
             if args.endpoint:
-                result = atlas.remote_query(args.endpoint, target, _params(args.param), atlas_graphs=args.atlas_graphs)
+                result = atlas.remote_query(args.endpoint, target, _params(args.param), atlas_graphs=True if args.atlas_graphs else None)
             else:
                 result = atlas.query(target, _params(args.param))
             sys.stdout.write(result.render(args.format))

@@ -116,6 +116,13 @@ XSD_INTEGER = XSD + "integer"
 XSD_DECIMAL = XSD + "decimal"
 XSD_BOOLEAN = XSD + "boolean"
 XSD_DATE = XSD + "date"
+DCTERMS_TYPE = DCTERMS + "type"
+
+# The mark a claim carries when a program matched it on labels rather than a person reading a source:
+# ``dcterms:type semapv:LexicalMatching`` (SEMAPV, the vocabulary SSSOM justifications use). ``link
+# --apply`` writes it; the SSSOM export reads it as the mapping's justification.
+SEMAPV = "https://w3id.org/semapv/vocab/"
+LEXICAL_MATCHING = SEMAPV + "LexicalMatching"
 
 
 def entity_iri(kind: str, slug: str) -> str:

@@ -16,9 +16,9 @@ some graphs new and others old, and a removed file's graph until the end.
 
 ``endpoint`` is the SPARQL query endpoint (used to list the graphs already there); ``graph_store`` the
 Graph Store Protocol endpoint, by default Oxigraph's layout (``.../query`` -> ``.../store``) or else the
-endpoint's URL itself (as with a Fuseki dataset URL). HTTP with urllib from the standard library (one PUT
-or DELETE per graph needs no client library); SPARQLWrapper for the listing query. Credentials go in an
-``Authorization`` header (HTTP Basic, not re-sent on a redirect) and never in a message.
+endpoint's URL itself (as with a Fuseki dataset URL). Every request goes through
+:mod:`llm_atlas.sparql_client`. Credentials go in an ``Authorization`` header (HTTP Basic, not re-sent on
+a redirect) and never in a message.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ import pyoxigraph as ox
 
 from .layout import FILE_GRAPH_BASE
 from .ntriples import sorted_ntriples
-from .remote import DEFAULT_TIMEOUT, RemoteError, basic_auth, check_url, http_request, redact, remote_graphs
+from .remote import remote_graphs
+from .sparql_client import DEFAULT_TIMEOUT, RemoteError, basic_auth, check_url, http_request, redact
 from .store import quads_by_file
 
 
