@@ -50,8 +50,6 @@ import csv
 import io
 import json
 import os
-import secrets
-import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +60,7 @@ import pyoxigraph as ox
 
 from .version import __version__
 from .errors import UsageError
+from .outputs import check_out_dir, write_files
 from .ntriples import canonical_blank_nodes, term_order, triple_order
 from .namespaces import (BASE, DCTERMS, KIND_OF_CLASS, KINDS, ONTOLOGY, OWL, PREFIXES, RDF, RDF_LANG_STRING, RDFS, SKOS, STANDARD, XSD,
                          XSD_STRING, curie)
@@ -109,7 +108,6 @@ DISTRIBUTION_TITLES = {
 TABLE_NAMES = {kind: kind + "s" for kind in KINDS}
 TABLE_NAMES.update({"compute": "compute-resources", "knowledge": "knowledge-sharing"})
 CSV_SEPARATOR = "; "
-REFUSED_SUFFIXES = {".ttl", ".nt", ".nq", ".jsonld", ".json", ".csv", ".graphml", ".zip", ".gz"}
 
 RDF_TYPE = ox.NamedNode(RDF + "type")
 ATLAS_NS = ONTOLOGY
@@ -632,45 +630,6 @@ def render(store: ox.Store, formats: Iterable[str] | str) -> tuple[dict[str, byt
     return files, snapshot
 
 
-def check_out_dir(out_dir: str | os.PathLike) -> Path:
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} is a file: the export is written into a folder (e.g. dist/), give its path")
-    if not out.exists() and out.suffix.lower() in REFUSED_SUFFIXES:
-        raise UsageError(f"{out} looks like a file name: the export is written into a folder (atlas.ttl, void.ttl, ...), give the folder's path")
-    return out
-
-
-def write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
-    """Write all files into ``out_dir`` or none: temporary files first, renamed into place at the end."""
-    created = not out_dir.exists()
-    temps: dict[str, Path] = {}
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            tmp = out_dir / f".{name}.{secrets.token_hex(6)}.tmp"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, unlike mkstemp's 0600
-            temps[name] = tmp
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for name, tmp in temps.items():
-            os.replace(tmp, out_dir / name)
-        temps.clear()
-        return [out_dir / name for name in files]
-    except OSError as error:
-        raise UsageError(f"cannot write the export to {out_dir}: {error.strerror or error}") from None
-    finally:
-        for tmp in temps.values():
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
-        if created and out_dir.is_dir() and not any(out_dir.iterdir()):
-            shutil.rmtree(out_dir, ignore_errors=True)
-
-
 def export(store: ox.Store, out_dir: str | os.PathLike, formats: Iterable[str] | str = FORMATS) -> ExportResult:
     """Export the atlas into the folder ``out_dir`` in the given formats, with ``void.ttl``; all or nothing.
 
@@ -678,7 +637,7 @@ def export(store: ox.Store, out_dir: str | os.PathLike, formats: Iterable[str] |
     every one). An empty list writes only ``void.ttl``. Raises :class:`UsageError` for an unknown format
     or a folder that cannot be written.
     """
-    out = check_out_dir(out_dir)
+    out = check_out_dir(out_dir, "the export")
     chosen = normalise_formats(formats)
     files, snapshot = render(store, chosen)
     written = write_files(out, files)
