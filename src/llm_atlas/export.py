@@ -20,7 +20,8 @@ format    files
 ========= =========================================================================================
 
 and always ``void.ttl``, the VoID / DCAT description of the dataset (counts per class and property,
-licence, version, vocabularies, and the dumps this export wrote, as relative IRIs).
+licence, version, vocabularies, and the dumps this export wrote, as absolute IRIs under ``base_url``,
+where the files are to be published; default :data:`DUMP_BASE`).
 
 Every export is deterministic (the same store gives the same bytes: everything is sorted and blank nodes,
 which only the shapes have, get labels computed from their content) and atomic: each file is written to
@@ -30,12 +31,11 @@ old ones, so a failing export leaves the folder as it was.
 JSON-LD: pyoxigraph writes expanded JSON-LD only (no context, no compaction), so the compaction is done
 here, with the atlas context: ``src/llm_atlas/context.jsonld``, generated from the shared prefixes and the
 ontology's properties (:func:`jsonld_context`; ``pytest --update-goldens`` regenerates it after an ontology
-change). The document refers to the context by its published IRI, ``https://w3id.org/llm-atlas/context.jsonld``,
-so it stays small and every atlas document shares one context; a copy of the same file is written beside
-the export so the document can be read offline: give a JSON-LD processor a document loader that maps that
-IRI to the local ``context.jsonld`` (or replace the ``"@context"`` string by the file's ``"@context"``
-object). A property the context does not define (an ontology newer than the package) is written as a
-compact IRI with explicit value objects, so compaction never depends on a term that may be missing.
+change). The document embeds the context, so it stands alone: any JSON-LD processor reads it offline,
+without resolving anything. A copy of the context is written beside it as ``context.jsonld`` (the file
+``https://w3id.org/llm-atlas/context.jsonld`` is meant to serve), for other documents to refer to. A
+property the context does not define (an ontology newer than the package) is written as a compact IRI with
+explicit value objects, so compaction never depends on a term that may be missing.
 
 GraphML: :mod:`llm_atlas.network` already writes the study's two analysis views (the organisations'
 collaboration network and the project-artefact graph). The export is the whole entity graph instead, for
@@ -50,6 +50,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ DUMP_NAMES = {"ttl": "atlas.ttl", "nt": "atlas.nt", "nq": "atlas.nq", "jsonld": 
 VOID_NAME = "void.ttl"
 CONTEXT_NAME = "context.jsonld"
 CONTEXT_IRI = BASE + "context.jsonld"
+DUMP_BASE = BASE + "dump/"  # where a published export's files live, unless --base-url says otherwise
 PACKAGED_CONTEXT = Path(__file__).resolve().parent / CONTEXT_NAME
 
 DATASET_IRI = BASE
@@ -99,7 +101,7 @@ DISTRIBUTION_TITLES = {
     "ttl": "The atlas as one graph, Turtle",
     "nt": "The atlas as one graph, N-Triples",
     "nq": "The atlas with one named graph per source file, N-Quads",
-    "jsonld": "The atlas as one graph, JSON-LD (context: https://w3id.org/llm-atlas/context.jsonld)",
+    "jsonld": "The atlas as one graph, JSON-LD (the atlas context embedded)",
     "csv": "The atlas as tables: one per entity class, the statement claims, the prefixes",
     "graphml": "The atlas's entities and concepts and the links between them, GraphML",
 }
@@ -110,6 +112,7 @@ TABLE_NAMES.update({"compute": "compute-resources", "knowledge": "knowledge-shar
 CSV_SEPARATOR = "; "
 
 RDF_TYPE = ox.NamedNode(RDF + "type")
+re_scheme = re.compile(r"^(https?|file):")
 ATLAS_NS = ONTOLOGY
 
 
@@ -516,12 +519,25 @@ def _lit(value: str, language: str | None = None) -> str:
     return str(ox.Literal(value, language=language)) if language else str(ox.Literal(value))
 
 
-def void_turtle(stats: DatasetStatistics, dumps: Sequence[str] = ()) -> str:
+def check_base_url(base_url: str) -> str:
+    """The folder URL the files of an export will be published at: absolute, ending with ``/``."""
+    try:
+        iri = ox.NamedNode(base_url).value
+    except ValueError:
+        iri = ""
+    if not iri or not re_scheme.match(iri) or not iri.endswith("/"):
+        raise UsageError(f"--base-url: {base_url!r} is not the absolute URL of a folder (http, https or file, ending with /), "
+                         f"e.g. {DUMP_BASE}")
+    return iri
+
+
+def void_turtle(stats: DatasetStatistics, dumps: Sequence[str] = (), base_url: str = DUMP_BASE) -> str:
     """The VoID / DCAT description of the dataset; ``dumps`` are the formats written beside it.
 
-    The files are named by relative IRIs (``<atlas.nq>``), which resolve against wherever the description
-    is read from: it is true in the export folder and stays true when the folder is published as is.
+    The files are named by absolute IRIs under ``base_url`` (``<https://w3id.org/llm-atlas/dump/atlas.nq>``),
+    so the description means the same wherever it is read or loaded.
     """
+    base_url = check_base_url(base_url)
     void = "http://rdfs.org/ns/void#"
     lines = [
         f"@prefix dcat: <{PREFIXES['dcat']}> .",
@@ -553,13 +569,13 @@ def void_turtle(stats: DatasetStatistics, dumps: Sequence[str] = ()) -> str:
         lines.append("    void:vocabulary " + ", ".join(f"<{v}>" for v in stats.vocabularies) + " ;")
     rdf_dumps = [DUMP_NAMES[f] for f in RDF_DUMPS if f in dumps]
     if rdf_dumps:
-        lines.append("    void:dataDump " + ", ".join(f"<{name}>" for name in rdf_dumps) + " ;")
+        lines.append("    void:dataDump " + ", ".join(f"<{base_url}{name}>" for name in rdf_dumps) + " ;")
     for fmt in (f for f in FORMATS if f in dumps):
         if fmt == "csv":
-            urls = ", ".join(f"<{name}>" for name in csv_names())
-            access = "<./>"  # the folder the tables are in
+            urls = ", ".join(f"<{base_url}{name}>" for name in csv_names())
+            access = f"<{base_url}>"  # the folder the tables are in
         else:
-            urls = access = f"<{DUMP_NAMES[fmt]}>"
+            urls = access = f"<{base_url}{DUMP_NAMES[fmt]}>"
         lines.append(f"    dcat:distribution [ a dcat:Distribution ; dcterms:title {_lit(DISTRIBUTION_TITLES[fmt], 'en')} ; "
                      f"dcat:accessURL {access} ; dcat:downloadURL {urls} ; "
                      f"dcat:mediaType <https://www.iana.org/assignments/media-types/{MEDIA_TYPES[fmt]}> ] ;")
@@ -605,9 +621,10 @@ def normalise_formats(formats: Iterable[str] | str) -> list[str]:
     return [f for f in FORMATS if f in wanted]
 
 
-def render(store: ox.Store, formats: Iterable[str] | str) -> tuple[dict[str, bytes], Snapshot]:
+def render(store: ox.Store, formats: Iterable[str] | str, *, base_url: str = DUMP_BASE) -> tuple[dict[str, bytes], Snapshot]:
     """The files of an export (name -> bytes) without writing anything."""
     chosen = normalise_formats(formats)
+    base_url = check_base_url(base_url)
     snapshot = Snapshot.of(store)
     prefixes = dict(sorted(PREFIXES.items()))
     files: dict[str, bytes] = {}
@@ -619,37 +636,39 @@ def render(store: ox.Store, formats: Iterable[str] | str) -> tuple[dict[str, byt
         files[DUMP_NAMES["nq"]] = ox.serialize(snapshot.quads, format=ox.RdfFormat.N_QUADS)
     if "jsonld" in chosen:
         context = packaged_context()
-        document = jsonld_document(snapshot.triples, context)
+        document = jsonld_document(snapshot.triples, context, context["@context"])  # embedded: the file stands alone
         files[DUMP_NAMES["jsonld"]] = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
         files[CONTEXT_NAME] = PACKAGED_CONTEXT.read_bytes()
     if "csv" in chosen:
         files.update(csv_tables(snapshot))
     if "graphml" in chosen:
         files[DUMP_NAMES["graphml"]] = graphml_bytes(entity_graph(snapshot))
-    files[VOID_NAME] = void_turtle(DatasetStatistics.of(snapshot), chosen).encode("utf-8")
+    files[VOID_NAME] = void_turtle(DatasetStatistics.of(snapshot), chosen, base_url).encode("utf-8")
     return files, snapshot
 
 
-def export(store: ox.Store, out_dir: str | os.PathLike, formats: Iterable[str] | str = FORMATS) -> ExportResult:
+def export(store: ox.Store, out_dir: str | os.PathLike, formats: Iterable[str] | str = FORMATS, *,
+           base_url: str = DUMP_BASE) -> ExportResult:
     """Export the atlas into the folder ``out_dir`` in the given formats, with ``void.ttl``; all or nothing.
 
     ``formats``: any of ``ttl nt nq jsonld csv graphml`` (a list, or a string with commas; ``all`` for
-    every one). An empty list writes only ``void.ttl``. Raises :class:`UsageError` for an unknown format
-    or a folder that cannot be written.
+    every one). An empty list writes only ``void.ttl``. ``base_url``: where the folder will be published
+    (the IRIs of the files in ``void.ttl``). Raises :class:`UsageError` for an unknown format, a bad base
+    URL or a folder that cannot be written.
     """
     out = check_out_dir(out_dir, "the export")
     chosen = normalise_formats(formats)
-    files, snapshot = render(store, chosen)
+    files, snapshot = render(store, chosen, base_url=base_url)
     written = write_files(out, files)
     return ExportResult(out, chosen, written, len(snapshot.triples), len(snapshot.quads))
 
 
-def write_void(store: ox.Store, out_dir: str | os.PathLike) -> Path:
+def write_void(store: ox.Store, out_dir: str | os.PathLike, *, base_url: str = DUMP_BASE) -> Path:
     """Only ``void.ttl`` (no dumps listed), for ``llm-atlas export void OUT``."""
-    return export(store, out_dir, []).files[-1]
+    return export(store, out_dir, [], base_url=base_url).files[-1]
 
 
 __all__ = [
-    "FORMATS", "CONTEXT_IRI", "ExportResult", "DatasetStatistics", "export", "write_void", "render",
+    "FORMATS", "CONTEXT_IRI", "DUMP_BASE", "ExportResult", "DatasetStatistics", "export", "write_void", "render",
     "jsonld_context", "jsonld_document", "csv_tables", "entity_graph", "void_turtle", "canonical_blank_nodes",
 ]
