@@ -21,9 +21,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import InvalidData, Problem, UsageError
-from .loader import syntax_position
 from .namespaces import PREFIXES, XSD_INTEGER, expand, shorten, sparql_prefixes
 from .ntriples import sorted_ntriples
+from .sparql_syntax import SparqlSyntaxError, check_syntax, explain, parse_only
 from .sparql_results import SELECT_FORMATS, write_boolean, write_select
 
 HEADER = re.compile(r"^#\+\s*([a-z]+)\s*:\s*(.*?)\s*$")
@@ -115,16 +115,15 @@ def parse_saved_query(text: str, name: str, path: Path | None = None, display_pa
         except UsageError as error:
             problems.append(Problem(display, 1, 1, "query-header", f"default of {error}"))
     try:
-        ox.Store().query(query.text, prefixes=PREFIXES)
-    except SyntaxError as error:
-        line, col = syntax_position(error)
-        problems.append(Problem(display, line, col, "query-syntax", f"SPARQL syntax error: {error}"))
+        check_syntax(query.text)
+    except SparqlSyntaxError as error:
+        problems.append(Problem(display, error.line, error.column, "query-syntax", f"SPARQL syntax error: {error.reason}"))
     else:
         # pyoxigraph binds a parameter only if its variable is projected by the outer SELECT
         for param in params:
             try:
-                ox.Store().query(query.text, prefixes=PREFIXES, substitutions={ox.Variable(param.name): param.bind(param.default)})
-            except (ValueError, UsageError) as error:
+                parse_only(query.text, substitutions={ox.Variable(param.name): param.bind(param.default)})
+            except (ValueError, RuntimeError, UsageError) as error:
                 problems.append(Problem(display, _line_of(text, "#+ param: " + param.name), 1, "query-header",
                                         f"parameter {param.name} cannot be bound: the outer SELECT must project ?{param.name} ({error})"))
     if problems:
@@ -233,9 +232,8 @@ def run_query(store: ox.Store, text: str, bindings: dict[str, ox.NamedNode | ox.
     try:
         answer = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True, substitutions=substitutions or None)
     except SyntaxError as error:
-        line, col = syntax_position(error)
-        raise UsageError(f"SPARQL syntax error at line {line}, column {col}: {error}") from None
-    except ValueError as error:  # e.g. a substituted variable that the query does not project
+        raise explain(text, error) from None
+    except (ValueError, RuntimeError) as error:  # e.g. a substituted variable that the query does not project
         raise UsageError(f"cannot run the query: {error}") from None
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(boolean=bool(answer))

@@ -33,8 +33,9 @@ import pyoxigraph as ox
 
 from .errors import UsageError
 from .layout import FILE_GRAPH_BASE
-from .namespaces import PREFIXES, RDF_LANG_STRING, XSD_STRING, sparql_prefixes
+from .namespaces import RDF_LANG_STRING, XSD_STRING, sparql_prefixes
 from .query import QueryResult, SavedQuery, bind_params
+from .sparql_syntax import SparqlSyntaxError, check_syntax
 from .sparql_client import DEFAULT_TIMEOUT, RemoteError, SparqlEndpoint, http_request, redact
 
 # -- terms and parameters ------------------------------------------------------------------------------------
@@ -159,8 +160,8 @@ def bind_values(text: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> st
     else:
         bound = text[:position] + "\n  " + block + "\n" + text[position:]
     try:
-        ox.Store().query(bound, prefixes=PREFIXES)
-    except SyntaxError as error:
+        check_syntax(bound)
+    except SparqlSyntaxError as error:
         raise UsageError(f"cannot bind the parameters in this query ({error})") from None
     return bound
 
@@ -173,10 +174,7 @@ def remote_text(query: str | SavedQuery, params: dict[str, str] | None = None) -
         if params:
             raise UsageError("--param applies to saved queries, which declare their parameters")
         text = query
-        try:
-            ox.Store().query(text, prefixes=PREFIXES)
-        except SyntaxError as error:
-            raise UsageError(f"SPARQL syntax error: {error}") from None
+        check_syntax(text)  # refused here, with line and column, rather than by the server
     return sparql_prefixes() + text
 
 

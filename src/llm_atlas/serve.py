@@ -72,6 +72,7 @@ from .version import __version__
 from .namespaces import BASE, KINDS, PREFIXES
 from .ntriples import sorted_ntriples
 from .sparql_results import write_boolean, write_select
+from .sparql_syntax import SparqlSyntaxError, check_syntax, explain
 
 try:  # POSIX only; the limits are skipped where it is missing
     import resource
@@ -282,6 +283,10 @@ def check_query(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
         try:
             parseUpdate(text)
         except Exception:  # noqa: BLE001 - neither a query nor an update
+            try:  # the command line's check, so that both say the same about the same mistake
+                check_syntax(text, prefixes)
+            except SparqlSyntaxError as syntax:
+                raise Refused(400, str(syntax)) from None
             raise Refused(400, "the query does not parse as SPARQL 1.1 (this endpoint accepts SPARQL 1.1 "
                                f"queries only; SPARQL 1.2 syntax such as triple terms is refused): {_short(error)}") from None
         raise Refused(403, UPDATE_REFUSED) from None
@@ -496,7 +501,7 @@ def answer(store: ox.Store, request: dict, settings: dict) -> dict:
     try:
         results = store.query(text, prefixes=settings["prefixes"], use_default_graph_as_union=True)
     except SyntaxError as error:
-        return _error_reply(400, f"SPARQL syntax error: {_short(error)}")
+        return _error_reply(400, str(explain(text, error, settings["prefixes"])))
     except (OSError, ValueError, RuntimeError) as error:
         return _error_reply(400, f"the query failed: {_short(error)}")
     graph_form = isinstance(results, ox.QueryTriples)
