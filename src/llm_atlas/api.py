@@ -306,7 +306,9 @@ class Atlas:
         validation = self.validate()
         if not validation.conforms:
             raise InvalidData(validation.problems, validation.summary())
-        return report_job.make_report(self.store, self.saved_queries(), out)
+        warnings_count = sum(p.severity == "warning" for p in validation.problems)
+        verdict = f"valid ({validation.entities} entity files, 0 errors, {warnings_count} warnings)"
+        return report_job.make_report(self.store, self.saved_queries(), out, root=self.root, verdict=verdict)
 
     # -- writing commands ----------------------------------------------------------------------------------
 

@@ -62,6 +62,7 @@ import pyoxigraph as ox
 from .version import __version__
 from .errors import UsageError
 from .outputs import check_out_dir, write_files
+from .progress import progress
 from .ntriples import canonical_blank_nodes, term_order, triple_order
 from .namespaces import (BASE, DCTERMS, KIND_OF_CLASS, KINDS, ONTOLOGY, OWL, PREFIXES, RDF, RDF_LANG_STRING, RDFS, SKOS, STANDARD, XSD,
                          XSD_STRING, curie)
@@ -628,21 +629,22 @@ def render(store: ox.Store, formats: Iterable[str] | str, *, base_url: str = DUM
     snapshot = Snapshot.of(store)
     prefixes = dict(sorted(PREFIXES.items()))
     files: dict[str, bytes] = {}
-    if "ttl" in chosen:
-        files[DUMP_NAMES["ttl"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    if "nt" in chosen:
-        files[DUMP_NAMES["nt"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.N_TRIPLES)  # sorted in triple_order
-    if "nq" in chosen:
-        files[DUMP_NAMES["nq"]] = ox.serialize(snapshot.quads, format=ox.RdfFormat.N_QUADS)
-    if "jsonld" in chosen:
-        context = packaged_context()
-        document = jsonld_document(snapshot.triples, context, context["@context"])  # embedded: the file stands alone
-        files[DUMP_NAMES["jsonld"]] = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-        files[CONTEXT_NAME] = PACKAGED_CONTEXT.read_bytes()
-    if "csv" in chosen:
-        files.update(csv_tables(snapshot))
-    if "graphml" in chosen:
-        files[DUMP_NAMES["graphml"]] = graphml_bytes(entity_graph(snapshot))
+    for fmt in progress(chosen, desc="export", unit="format"):
+        if fmt == "ttl":
+            files[DUMP_NAMES["ttl"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        elif fmt == "nt":
+            files[DUMP_NAMES["nt"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.N_TRIPLES)  # sorted in triple_order
+        elif fmt == "nq":
+            files[DUMP_NAMES["nq"]] = ox.serialize(snapshot.quads, format=ox.RdfFormat.N_QUADS)
+        elif fmt == "jsonld":
+            context = packaged_context()
+            document = jsonld_document(snapshot.triples, context, context["@context"])  # embedded: the file stands alone
+            files[DUMP_NAMES["jsonld"]] = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+            files[CONTEXT_NAME] = PACKAGED_CONTEXT.read_bytes()
+        elif fmt == "csv":
+            files.update(csv_tables(snapshot))
+        elif fmt == "graphml":
+            files[DUMP_NAMES["graphml"]] = graphml_bytes(entity_graph(snapshot))
     files[VOID_NAME] = void_turtle(DatasetStatistics.of(snapshot), chosen, base_url).encode("utf-8")
     return files, snapshot
 

@@ -31,6 +31,7 @@ import networkx as nx
 import pyoxigraph as ox
 from networkx.algorithms import bipartite
 
+from .markdown import md_escape
 from .outputs import check_out_dir, write_files
 from .namespaces import BASE, KIND_OF_CLASS, ONTOLOGY, PREFIXES, RDFS_LABEL, XSD_BOOLEAN
 
@@ -276,10 +277,11 @@ def aggregate(graph: nx.MultiGraph) -> nx.Graph:
 # -- the project-artefact graph ------------------------------------------------------------------------
 
 
-def project_artifact_graph(store: Any) -> nx.Graph:
+def project_artifact_graph(store: Any, *, in_sample_only: bool = False) -> nx.Graph:
     """Bipartite graph of projects (``bipartite=0``) and the artefacts they release, build or use (``bipartite=1``).
 
-    Every ``atlas:Project`` is a node; artefacts appear when some project links to them. Project attributes:
+    Every ``atlas:Project`` is a node (only those of the study's sample with ``in_sample_only``); artefacts
+    appear when one of those projects links to them directly. Project attributes:
     ``label``, ``kind`` ("project"), ``in_sample``, ``governance_model`` / ``governance_model_label``,
     ``governance_family``, ``led_by`` / ``led_by_labels``. Artefact attributes: ``label``, ``kind`` (model,
     dataset, benchmark, ...: the folder of its file), ``kind_label`` (the class label). Edge attributes:
@@ -301,6 +303,9 @@ def project_artifact_graph(store: Any) -> nx.Graph:
         else:
             projects.setdefault(row["project"].value, defaultdict(set))  # a project with none of these properties
 
+    if in_sample_only:
+        projects = {p: facts for p, facts in projects.items() if any(bool(x) for x in facts.get("inSample", ()))}
+    graph.graph["projects"] = "the study's projects" if in_sample_only else "all projects"
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
     for project, facts in projects.items():
         for relation in RELATIONS:
@@ -403,6 +408,7 @@ class NetworkReport:
     pairs: int = 0
     kinds: dict[str, int] = field(default_factory=dict)  # kind label -> collaborations
     top_artifacts: int = 10
+    projects_scope: str = "all projects"  # which projects the artefact counts count
 
     @property
     def in_sample(self) -> int:
@@ -483,7 +489,9 @@ class NetworkReport:
         else:
             lines.append("No communities: no collaboration recorded.")
         lines += ["", f"{hh} Artefacts shared by most projects", "",
-                  "Projects that release, build or use the artefact, and the collaborations on it "
+                  f"How it counts: {self.projects_scope} that release, build or use the artefact directly (a dataset "
+                  "used only through a derived dataset or a base model does not count here: the saved query "
+                  "established-datasets counts those), and the collaborations on the artefact "
                   f"(top {self.top_artifacts}).", ""]
         if self.shared_artifacts:
             lines += ["| artefact | kind | projects | collaborations | project names |", "|---|---|---:|---:|---|"]
@@ -507,7 +515,7 @@ def _n(count: int, noun: str) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_escape(text)
 
 
 def _round(x: float) -> float:
@@ -612,6 +620,7 @@ def analyse(collaboration: nx.MultiGraph, project_artifacts: nx.Graph | None = N
         shared_artifacts=shared, project_links=links,
         collaborations=len(all_collabs), inferred_collaborations=len(inferred), pairs=simple.number_of_edges(),
         kinds=kind_counts, top_artifacts=top_artifacts,
+        projects_scope=(project_artifacts.graph.get("projects", "all projects") if project_artifacts is not None else "all projects"),
     )
 
 
@@ -620,10 +629,10 @@ def _kind_from_iri(iri: str) -> str:
     return match.group(1) if match else "unknown"
 
 
-def network_report(store: Any, *, include_inferred: bool = True) -> NetworkReport:
+def network_report(store: Any, *, include_inferred: bool = True, in_sample_only: bool = False) -> NetworkReport:
     """:func:`analyse` of the store's collaboration network and project-artefact graph."""
     store = _as_store(store)
-    return analyse(collaboration_graph(store, include_inferred=include_inferred), project_artifact_graph(store))
+    return analyse(collaboration_graph(store, include_inferred=include_inferred), project_artifact_graph(store, in_sample_only=in_sample_only))
 
 
 # -- export ----------------------------------------------------------------------------------------------
@@ -696,14 +705,14 @@ NETWORK_FILES = (
 )
 
 
-def network_files(store: Any, *, include_inferred: bool = True) -> tuple[dict[str, bytes], NetworkReport]:
+def network_files(store: Any, *, include_inferred: bool = True, in_sample_only: bool = False) -> tuple[dict[str, bytes], NetworkReport]:
     """The files of :data:`NETWORK_FILES` (name -> bytes) and the analysis, nothing written."""
     # drawing loads matplotlib: imported here, so that the graphs and their analysis never need it
     from .network_drawing import drawing_bytes
 
     store = _as_store(store)
     collaboration = collaboration_graph(store, include_inferred=include_inferred)
-    projects = project_artifact_graph(store)
+    projects = project_artifact_graph(store, in_sample_only=in_sample_only)
     files: dict[str, bytes] = {}
     for name, graph in (("collaboration", collaboration), ("project-artifact", projects)):
         files[f"{name}.graphml"] = graph_bytes(graph, "graphml")

@@ -40,6 +40,7 @@ from .errors import InvalidData, Problem, UsageError, sort_problems
 from .layout import GRAPH_DIR, IMPORTS_DIR, source_files
 from .loader import load_file
 from .namespaces import BASE, DCTERMS, ONTOLOGY, PREFIXES, RDF, RDFS, SKOS, XSD
+from .progress import progress
 from .rdfbridge import compact
 from .store import atomic_write_text
 
@@ -914,7 +915,7 @@ def import_osai(index_dir: Path, root: Path, *, version: str | None = None) -> I
 
     report = ImportReport(index_dir.as_posix(), OUTPUT, files=len(files), version=snapshot.version)
     systems: list[System] = []
-    for path in files:
+    for path in progress(files, desc="import osai"):
         result = read_system(path, path.as_posix(), vocabulary)
         if isinstance(result, list):
             report.skipped += result

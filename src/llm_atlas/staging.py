@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from .errors import InvalidData, Problem
 from .layout import SourceFile, record_base, source_files
 from .loader import LoadedFile, import_quads, load_file
+from .progress import progress
 from .store import Manifest, open_store, read_manifest, replace_store_dir, write_manifest
 
 
@@ -46,7 +47,7 @@ class Staged:
 
 
 def _parse_all(sources: list[SourceFile], parse: bool = True) -> list[LoadedFile]:
-    loaded = [load_file(source, parse=parse) for source in sources]
+    loaded = [load_file(source, parse=parse) for source in progress(sources, desc="build: reading files" if parse else "build: checking files")]
     problems: list[Problem] = [p for item in loaded for p in item.problems]
     if problems:
         raise InvalidData(problems, f"{len(problems)} file(s) could not be loaded; the store was left unchanged")
@@ -67,7 +68,7 @@ def stage(root: Path, store_dir: Path, *, force: bool = False, tolerant: bool = 
     # is not read again. At 10^6 triples (25 000 files) this turns a second of hashing into a few stats.
     hashes: dict[str, str] = {}
     stats: dict[str, tuple[int, int]] = {}
-    for source in sources:
+    for source in progress(sources, desc="build: checking files"):
         try:
             info = source.path.stat()
         except OSError:  # a broken link or a file gone meanwhile: the loader reports it by name
@@ -131,7 +132,7 @@ def commit(staged: Staged, store_dir: Path) -> BuildResult:
         try:
             # one bulk load for all files, streamed: the files not parsed in Python go through pyoxigraph's
             # strict parser here, so memory stays flat whatever the size of the atlas
-            store.bulk_extend(q for item in staged.changed for q in _quads(item))
+            store.bulk_extend(q for item in progress(staged.changed, desc="build: loading") for q in _quads(item))
         except (SyntaxError, ValueError, OSError):
             del store
             gc.collect()

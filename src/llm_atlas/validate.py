@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from .errors import Problem, sort_problems
 from .layout import SHAPES_FILE
 from .rdfbridge import graph_from_triples
+from .progress import progress
 from .shacl import Locator, dedupe, shacl_problems, subject_files
 from .staging import commit, stage
 from .store import open_store, quads_by_file
@@ -45,7 +46,7 @@ def validate(root: Path, by_file: dict[str, list[ox.Quad]], *, focus_files: set[
     started = time.perf_counter()
     graph_of = subject_files(by_file)
     problems: list[Problem] = []
-    for relpath, quads in sorted(by_file.items()):
+    for relpath, quads in progress(sorted(by_file.items()), desc="validate: files"):
         if relpath.startswith("graph/") and (focus_files is None or relpath in focus_files):
             try:
                 text = (root / relpath).read_text(encoding="utf-8")
