@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import InvalidData, Problem, UsageError
-from .namespaces import PREFIXES, XSD_INTEGER, expand, shorten, sparql_prefixes
+from .namespaces import PREFIXES, XSD, XSD_INTEGER, expand, shorten, sparql_prefixes
 from .ntriples import sorted_ntriples
 from .sparql_syntax import SparqlSyntaxError, check_syntax, explain, parse_only
 from .sparql_results import SELECT_FORMATS, write_boolean, write_select
@@ -178,6 +178,31 @@ class QueryResult:
     def to_delimited(self, delimiter: str) -> str:
         return self.to_format("tsv" if delimiter == "\t" else "csv")
 
+    def to_dataframe(self):
+        """The rows as a pandas DataFrame with typed columns (``pip install 'llm-atlas[analysis]'``).
+
+        A column whose values are all integers (``xsd:integer``, ``xsd:int``, ...) is ``Int64``, decimals
+        and doubles ``Float64``, booleans ``boolean``, dates and times ``datetime64``; anything else (IRIs
+        in full, text, mixed values) is ``string``. Unbound cells are missing values (``<NA>``).
+
+        >>> frame = atlas.query("sample-by-type").to_dataframe()
+        >>> str(frame["organizations"].dtype), int(frame["organizations"].sum())
+        ('Int64', 14)
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UsageError("QueryResult.to_dataframe() needs pandas: pip install 'llm-atlas[analysis]'") from None
+        if self.boolean is not None:
+            return pd.DataFrame({"boolean": pd.array([self.boolean], dtype="boolean")})
+        if self.triples is not None:
+            rows = [[display(t.subject), display(t.predicate), _plain(t.object)] for t in self.triples]
+            return pd.DataFrame(rows, columns=["subject", "predicate", "object"], dtype="string")
+        columns = {}
+        for i, name in enumerate(self.variables):
+            columns[name] = _typed_column(pd, [row[i] for row in self.rows])
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(self.rows)))
+
     def display_rows(self) -> list[list[str]]:
         return [[display(t) for t in row] for row in self.rows]
 
@@ -211,6 +236,42 @@ class QueryResult:
         if fmt == "table":
             return self.to_table()
         return self.to_format(fmt)
+
+
+_INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+                                    "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+_FLOAT_TYPES = {XSD + t for t in ("decimal", "double", "float")}
+_TIME_TYPES = {XSD + t for t in ("date", "dateTime", "dateTimeStamp")}
+
+
+def _plain(term) -> str | None:
+    """A term as a value for a table: the IRI in full, the literal's text, ``_:label``, a triple term's syntax."""
+    if term is None:
+        return None
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return display(term)
+
+
+def _typed_column(pd, terms: list):
+    """One column of a DataFrame, typed by what all its bound values are (see QueryResult.to_dataframe)."""
+    present = [t for t in terms if t is not None]
+    datatypes = {t.datatype.value for t in present if isinstance(t, ox.Literal) and not t.language}
+    literal = bool(present) and all(isinstance(t, ox.Literal) and not t.language for t in present)
+    try:
+        if literal and datatypes <= _INTEGER_TYPES:
+            return pd.array([None if t is None else int(t.value) for t in terms], dtype="Int64")
+        if literal and datatypes <= _INTEGER_TYPES | _FLOAT_TYPES:
+            return pd.array([None if t is None else float(t.value) for t in terms], dtype="Float64")
+        if literal and datatypes == {XSD + "boolean"}:
+            return pd.array([None if t is None else t.value in ("true", "1") for t in terms], dtype="boolean")
+        if literal and datatypes <= _TIME_TYPES:
+            return pd.to_datetime(pd.Series([None if t is None else t.value for t in terms]), errors="raise", format="ISO8601")
+    except (ValueError, TypeError):  # a value outside its type's lexical space: keep the text
+        pass
+    return pd.array([_plain(t) for t in terms], dtype="string")
 
 
 def display(term) -> str:
