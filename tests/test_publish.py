@@ -27,6 +27,7 @@ from llm_atlas.layout import FILE_GRAPH_BASE
 from llm_atlas.query import parse_saved_query
 
 from .conftest import ROOT, make_checkout
+from .hostile import CONTROL_CHARACTERS, HOSTILE_IRIS, HOSTILE_STRINGS
 
 # Federated queries (tag `federated`) reach other endpoints through SERVICE: the tests never run them.
 SAVED = sorted(p.stem for p in (ROOT / "queries").glob("*.rq")
@@ -101,24 +102,17 @@ def server(tmp_path):
 
 
 @pytest.fixture
-def atlas(tmp_path) -> Atlas:
-    built = Atlas.open(make_checkout(tmp_path / "atlas"), tmp_path / "store")
-    built.build()
-    yield built
-    built.close()
+def atlas(built_mini) -> Atlas:
+    return built_mini
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """The mini atlas, built, and published to a server (module-wide: the query tests only read)."""
-    base = tmp_path_factory.mktemp("published")
-    built = Atlas.open(make_checkout(base / "atlas"), base / "store")
-    built.build()
-    running = OxigraphServer(base / "oxigraph-db")
-    publish.publish(built.store, running.query_url)
-    yield built, running
+def published(mini_atlas, tmp_path_factory):
+    """The mini atlas, published to a server (module-wide: the query tests only read)."""
+    running = OxigraphServer(tmp_path_factory.mktemp("published") / "oxigraph-db")
+    publish.publish(mini_atlas.store, running.query_url)
+    yield mini_atlas, running
     running.stop()
-    built.close()
 
 
 class Stub:
@@ -254,20 +248,9 @@ ECHO = parse_saved_query(
     "BIND (STRLEN(?name) AS ?n) }\n",
     "echo",
 )
-HOSTILE = [
-    'x" } ; DROP ALL ; SELECT * WHERE { "',
-    "x' } DROP ALL #",
-    '""" \'\'\' "',
-    "\\u0022 } ; DROP ALL ; #",
-    "\\\\u0022\\U00000022\\",
-    "line\nbreak\r\ttab \b \f",
-    "} { # <http://evil.example/> ?name $name",
-    "Linåker, 🙂, \u200b",
-    "",
-]
 
 
-@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("value", HOSTILE_STRINGS)
 def test_hostile_string_values_stay_values(published, value):
     atlas, running = published
     before = len(running.quads())
@@ -277,14 +260,14 @@ def test_hostile_string_values_stay_values(published, value):
     assert len(running.quads()) == before
 
 
-@pytest.mark.parametrize("value", ["nul \x00 char", "escape \x1b"])
+@pytest.mark.parametrize("value", CONTROL_CHARACTERS)
 def test_control_characters_are_refused(published, value):
     _, running = published
     with pytest.raises(UsageError, match="control character"):
         remote.remote_query(running.query_url, ECHO, {"name": value})
 
 
-@pytest.mark.parametrize("value", ["dataset:x> } ; DROP ALL ; <y", "<http://a> } DROP ALL { <b>", "http://a b", 'http://a"', "not an iri"])
+@pytest.mark.parametrize("value", HOSTILE_IRIS)
 def test_hostile_iri_values_are_refused(published, value):
     atlas, running = published
     with pytest.raises(UsageError):
