@@ -318,6 +318,13 @@ class Atlas:
 
         return new_entity(self.root, kind, slug, label=label)
 
+    def import_source(self, source: str, path: str | os.PathLike, *, version: str | None = None):
+        """Import one snapshot of an external source into imports/<source>.trig; returns the ImportReport."""
+        from .importers import import_source  # the importers load their sources' parsers only when importing
+
+        self.close()
+        return import_source(source, Path(path), self.root, version=version)
+
     def import_osai(self, index_dir: Path, *, version: str | None = None):
         """Import the European Open Source AI Index into imports/osai-index.ttl; returns the ImportReport."""
         from .osai import import_osai

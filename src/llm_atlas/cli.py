@@ -199,15 +199,23 @@ def _new(atlas, args) -> int:
     return EXIT_OK
 
 
+# llm_atlas.importers.REGISTRY's keys (and osai, the index's own importer), without importing the importers for --help
+IMPORT_SOURCES = ("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard")
+
+
 def _import_args(p):
-    p.add_argument("dataset", choices=("osai",), help="which dataset")
-    p.add_argument("path", help="a clone of the dataset (for osai: the folder of system YAML files)")
+    p.add_argument("dataset", choices=IMPORT_SOURCES, metavar="SOURCE", help="which source: " + ", ".join(IMPORT_SOURCES))
+    p.add_argument("path", help="a clone of the source (osai: the folder of system YAML files; hf-hub and open-llm-leaderboard: the AI Stack "
+                                "Map repository; scancode-licensedb reads the installed index: give .)")
     p.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
     _problems_format(p)
 
 
 def _import(atlas, args) -> int:
-    result = atlas.import_osai(Path(args.path), version=args.snapshot)
+    if args.dataset == "osai":
+        result = atlas.import_osai(Path(args.path), version=args.snapshot)
+    else:
+        result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot)
     sys.stdout.write(result.to_text())
     if args.format != "text":
         sys.stdout.write(render(result.skipped, args.format))
@@ -327,7 +335,7 @@ COMMANDS: tuple[Command, ...] = (
             _export_args, _export),
     Command("publish", "upload the built atlas to a SPARQL 1.1 Graph Store Protocol endpoint, graph by graph", _publish_args, _publish),
     Command("serve", "a read-only SPARQL endpoint with a query page, entity pages and the ontology docs", _serve_args, _serve),
-    Command("import", "import an external dataset into imports/ (osai: the European Open Source AI Index)", _import_args, _import),
+    Command("import", "import a snapshot of an external source into imports/<source>.trig", _import_args, _import),
     Command("link", "find external identifiers (wikidata: Wikidata items by label and type)", _link_args, _link),
     Command("rules", "print the rule catalogue (docs/rules.md) as Markdown", _no_args, _rules),
 )
