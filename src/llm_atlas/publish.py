@@ -1,4 +1,4 @@
-"""Publish job: upload the built atlas to a SPARQL 1.1 Graph Store Protocol endpoint, graph by graph.
+"""Publish (a composition: the store's file graphs, sorted N-Triples, and remote's graph listing): upload the built atlas to a SPARQL 1.1 Graph Store Protocol endpoint, graph by graph.
 
 >>> from llm_atlas import Atlas, publish
 >>> atlas = Atlas.open()                                                                  # doctest: +SKIP
