@@ -1,4 +1,5 @@
-"""Publish (a composition: the store's file graphs, sorted N-Triples, and remote's graph listing): upload the built atlas to a SPARQL 1.1 Graph Store Protocol endpoint, graph by graph.
+"""Publish (a composition of remote and the store's graphs): upload the atlas to a SPARQL 1.1 Graph Store
+Protocol endpoint, graph by graph.
 
 >>> from llm_atlas import Atlas, publish
 >>> atlas = Atlas.open()                                                                  # doctest: +SKIP
