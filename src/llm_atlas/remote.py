@@ -32,7 +32,7 @@ import re
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .layout import FILE_GRAPH_BASE
+from .layout import FILE_GRAPH_BASE, RECORD_BASE
 from .namespaces import RDF_LANG_STRING, XSD_STRING, sparql_prefixes
 from .query import QueryResult, SavedQuery, bind_params
 from .sparql_syntax import SparqlSyntaxError, check_syntax
@@ -180,11 +180,15 @@ def remote_text(query: str | SavedQuery, params: dict[str, str] | None = None) -
 
 # -- running -------------------------------------------------------------------------------------------------
 
-def remote_graphs(endpoint: str | SparqlEndpoint, *, under: str = FILE_GRAPH_BASE, user: str | None = None,
+ATLAS_GRAPH_BASES = (FILE_GRAPH_BASE, RECORD_BASE)  # a file's graph, or a source record's graph of an import
+
+
+def remote_graphs(endpoint: str | SparqlEndpoint, *, under: tuple[str, ...] = ATLAS_GRAPH_BASES, user: str | None = None,
                   password: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
-    """The named graphs on the endpoint whose IRI starts with ``under`` (the atlas's file graphs), sorted."""
+    """The named graphs on the endpoint whose IRI starts with one of ``under`` (the atlas's graphs), sorted."""
     client = endpoint if isinstance(endpoint, SparqlEndpoint) else SparqlEndpoint(endpoint, user=user, password=password, timeout=timeout)
-    text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { } FILTER (STRSTARTS(STR(?g), " + sparql_term(ox.Literal(under)) + ")) }")
+    tests = " || ".join(f"STRSTARTS(STR(?g), {sparql_term(ox.Literal(base))})" for base in under)
+    text = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} FILTER ({tests}) }}"
     return sorted({row[0].value for row in client.select(text).rows if isinstance(row[0], ox.NamedNode)})
 
 
@@ -203,13 +207,15 @@ def remote_query(endpoint: str, query: str | SavedQuery, params: dict[str, str] 
     text = remote_text(query, params)
     form = query_form(text)
     graphs = dataset_of(client) if atlas_graphs is None else (_atlas_graphs(client) if atlas_graphs else [])
-    return client.query(text, form, default_graphs=graphs)
+    # the dataset the query sees locally: the union of the atlas's graphs as the default graph, and each of
+    # them as a named graph too (naming only default graphs would leave GRAPH ?g with nothing to match)
+    return client.query(text, form, default_graphs=graphs, named_graphs=graphs)
 
 
 def dataset_of(client: SparqlEndpoint) -> list[str]:
     """The graphs to name as the query's default graph: none when the endpoint's default graph has data
     (``llm-atlas serve``, ``oxigraph serve --union-default-graph``, a dump loaded into the default graph),
-    else the atlas's file graphs that ``llm-atlas publish`` wrote there (an empty default graph)."""
+    else the atlas's graphs that ``llm-atlas publish`` wrote there (an empty default graph)."""
     if client.query("ASK { ?s ?p ?o }", "ASK").boolean:
         return []
     return remote_graphs(client)
