@@ -187,6 +187,7 @@ def remote_graphs(endpoint: str | SparqlEndpoint, *, under: tuple[str, ...] = AT
                   password: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
     """The named graphs on the endpoint whose IRI starts with one of ``under`` (the atlas's graphs), sorted."""
     client = endpoint if isinstance(endpoint, SparqlEndpoint) else SparqlEndpoint(endpoint, user=user, password=password, timeout=timeout)
+    under = (under,) if isinstance(under, str) else under
     tests = " || ".join(f"STRSTARTS(STR(?g), {sparql_term(ox.Literal(base))})" for base in under)
     text = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} FILTER ({tests}) }}"
     return sorted({row[0].value for row in client.select(text).rows if isinstance(row[0], ox.NamedNode)})
