@@ -33,6 +33,7 @@ COLUMNS = {
     "osai-study-projects": ["project", "model", "assessment", "open", "partial", "closed", "rated", "projectIri", "modelIri", "assessmentIri"],
     "artifacts-per-project": ["project", "relation", "artifact", "kind", "stage", "madeBy", "confidence", "projectIri", "artifactIri"],
     "claims-by-confidence": ["confidence", "claims"],
+    "contradicted-claims": ["subject", "predicate", "value", "source", "otherValue", "otherSource", "otherEvidence", "claim", "otherClaim"],
     "collaboration-by-artifact-kind": ["kind", "domain", "stage", "collaborations", "onRamps", "artifacts"],
     "collaboration-by-stage": ["stageOrder", "stage", "collaborationStyle", "collaborations", "inferredCollaborations", "onRamps", "challenges", "collaborationsAndOnRamps"],
     "dependents": ["depth", "kind", "dependent", "relation", "dependsOn", "dependentIri", "dependsOnIri", "artifact"],
@@ -223,6 +224,16 @@ def test_saved_query_answers_on_the_real_graph(name, real_atlas):
     result = real_atlas.query(name)
     assert result.variables == COLUMNS[name]
     assert result.rows or name in MAY_BE_EMPTY, f"{name} returns no row on the real graph"
+
+
+def test_contradicted_claims_show_both_sides_of_each_disagreement(real_atlas):
+    rows = records(real_atlas.query("contradicted-claims"))
+    pairs = {(r["subject"], r["value"], r["source"], r["otherValue"], r["otherSource"]) for r in rows}
+    assert ("Lugha-Llama-8B-wura", "Global MMLU", "slides", "IrokoBench", "external") in pairs
+    assert ("Ant Group", "Ant Group", "slides", "Alibaba", "external") in pairs
+    assert ("OpenGPT-X consortium", "OpenGPT-X consortium", "slides", "Fraunhofer IAIS", "external") in pairs
+    # read in both directions: every pair is listed from each side
+    assert {(r["claim"], r["otherClaim"]) for r in rows} == {(r["otherClaim"], r["claim"]) for r in rows}
 
 
 def test_entities_without_identifier_are_exactly_the_unidentified_ones(real_atlas):
