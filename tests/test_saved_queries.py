@@ -226,6 +226,13 @@ def test_saved_query_answers_on_the_real_graph(name, real_atlas):
     assert result.rows or name in MAY_BE_EMPTY, f"{name} returns no row on the real graph"
 
 
+def test_osai_assessments_of_a_family_s_releases_count_for_the_project(real_atlas):
+    rows = records(real_atlas.query("osai-study-projects"))
+    llama = [r for r in rows if r["project"] == "Llama" and r["assessment"]]
+    # Llama 2, 3, 3.1, 3.3 and 4: five versions the index rates, each a release in the family model:llama
+    assert len(llama) == 5 and {r["modelIri"] for r in llama} == {"https://w3id.org/llm-atlas/model/llama"}
+
+
 def test_contradicted_claims_show_both_sides_of_each_disagreement(real_atlas):
     rows = records(real_atlas.query("contradicted-claims"))
     pairs = {(r["subject"], r["value"], r["source"], r["otherValue"], r["otherSource"]) for r in rows}
@@ -304,7 +311,8 @@ def test_common_crawl_is_the_most_used_established_dataset(real_atlas):
     top = rows[0]
     assert top["dataset"] == "Common Crawl" and int(top["projects"]) >= 5 and int(top["derivedDatasets"]) >= 5
     dependents = records(real_atlas.query("dependents"))
-    derived = {r["dependent"] for r in dependents if r["depth"] == "1" and r["relation"] == "derived from"}
+    # derivedList is transitive (FineWeb-Edu derives from FineWeb, which derives from Common Crawl)
+    derived = {r["dependent"] for r in dependents if r["relation"] == "derived from" and r["kind"] == "Dataset"}
     assert set(top["derivedList"].split(", ")) == derived
 
 
@@ -321,7 +329,7 @@ def test_evidence_summary_agrees_with_claims_by_confidence(real_atlas):
     total = summary["all sources"]
     assert {k: int(total[k]) for k in ("stated", "paraphrased", "inferred")} == by_confidence
     assert int(total["claims"]) == sum(by_confidence.values()) == len(real_atlas.query("evidence-audit").rows)
-    assert set(summary) == {"paper-v1", "paper-v2", "slides", "blog", "external", "osai-index", "all sources"}
+    assert set(summary) == {"paper-v1", "paper-v2", "slides", "blog", "external", "osai-index", "atlas", "all sources"}
 
 
 def test_the_report_runs_every_study_query(real_atlas, tmp_path):
