@@ -948,11 +948,12 @@ def build_turtle(systems: list[System], outcomes: list, reconciler: _Reconciler,
         out.add(m, DESCRIPTION, text_en(_describe_model(model)))
         out.add(m, atlas + "source", src)
         out.add(m, atlas + "importedFrom", src)
+        claims = []
         if model.link:
             out.add(m, atlas + "evidence", iri(model.link))
             out.add(m, PREFIXES["schema"] + "url", iri(model.link))
+            claims.append((f"{m}#url", PREFIXES["schema"] + "url", iri(model.link), model.link))
         order.append(m)
-        claims = []
         for maker, evidence in sorted(model.makers.items()):
             out.add(m, atlas + "createdBy", iri(maker))
             claims.append((f"{m}#createdby-{maker.rsplit('/', 1)[1]}", atlas + "createdBy", iri(maker), evidence))
