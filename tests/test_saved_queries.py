@@ -40,6 +40,7 @@ COLUMNS = {
     "entities-by-class": ["class", "entities"],
     "entities-without-identifier": ["kind", "entity", "inSample", "evidence", "entityIri"],
     "established-datasets": ["dataset", "createdBy", "projects", "otherProjects", "projectList", "derivedDatasets", "derivedList", "datasetIri"],
+    "evidence-domains": ["domainClass", "claimKind", "links", "share"],
     "evidence-audit": ["claimType", "subject", "predicate", "object", "source", "locator", "evidence", "confidence", "claimIri"],
     "evidence-summary": ["source", "stated", "paraphrased", "inferred", "claims"],
     "findings-by-stage": ["stage", "kind", "finding", "organization", "description", "source", "locator", "evidence", "confidence", "findingIri"],
@@ -231,6 +232,14 @@ def test_osai_assessments_of_a_family_s_releases_count_for_the_project(real_atla
     llama = [r for r in rows if r["project"] == "Llama" and r["assessment"]]
     # Llama 2, 3, 3.1, 3.3 and 4: five versions the index rates, each a release in the family model:llama
     assert len(llama) == 5 and {r["modelIri"] for r in llama} == {"https://w3id.org/llm-atlas/model/llama"}
+
+
+def test_no_curated_evidence_points_to_an_aggregator_or_an_unlisted_domain(real_atlas):
+    rows = records(real_atlas.query("evidence-domains"))
+    assert {r["domainClass"] for r in rows} <= {"primary-record", "press"}
+    # identifiers are confirmed at their primary record only
+    assert {r["domainClass"] for r in rows if r["claimKind"] == "identifier"} == {"primary-record"}
+    assert round(sum(float(r["share"]) for r in rows)) == 100
 
 
 def test_contradicted_claims_show_both_sides_of_each_disagreement(real_atlas):
