@@ -256,7 +256,7 @@ def test_the_real_graph_has_one_record_per_identifier_claim(real_atlas, tmp_path
     metadata, records = check_sssom(export.text)
     assert export.records == len(records) == len(claims) > 0
     assert {expand(r["record_id"], metadata["curie_map"]) for r in records} == claims
-    pythia = {r["predicate_id"]: expand(r["object_id"], metadata["curie_map"]) for r in records if r["subject_id"] == "model:pythia"}
+    pythia = {r["predicate_id"]: expand(r["object_id"], metadata["curie_map"]) for r in records if r["subject_id"] == "model:pythia-6-9b"}
     assert pythia == {"atlas:huggingFaceId": "https://huggingface.co/EleutherAI/pythia-6.9b",
                       "atlas:arxivId": "https://arxiv.org/abs/2304.01373",
                       "atlas:license": "https://spdx.org/licenses/Apache-2.0"}

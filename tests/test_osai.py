@@ -54,8 +54,8 @@ def short(iri: str) -> str:
 
 def test_reconciliation_of_the_fixture_index(imported):
     _, report = imported
+    # a Hugging Face id finds a release; a name finds only a family, and an assessment is never about a family
     assert [(m.file, short(m.model), m.how) for m in report.matched] == [
-        ("alpha.yaml", "model:alpha-7b", "name"),
         ("Gamma Chat.yaml", "model:gamma-chat", "huggingface-id"),
     ]
     assert [(a.file, [short(c) for c in a.candidates], a.how) for a in report.ambiguous] == [
@@ -63,10 +63,11 @@ def test_reconciliation_of_the_fixture_index(imported):
     ]
     assert [(c.file, short(c.model), c.new_model, [short(o) for o in c.organizations], [short(o) for o in c.new_organizations])
             for c in report.created] == [
+        ("alpha.yaml", "model:alpha-2-13b-instruct", True, ["organization:alpha-lab"], []),
         ("epsilon-coder.yaml", "model:epsilon-coder", True, ["organization:gamma-org"], []),
         ("zeta.yaml", "model:zeta-1-instruct", True, ["organization:beta-corp", "organization:zeta-institute"], ["organization:zeta-institute"]),
     ]
-    assert (report.files, report.imported, report.models_created, report.organizations_created) == (8, 5, 2, 1)
+    assert (report.files, report.imported, report.models_created, report.organizations_created) == (8, 5, 3, 1)
     assert (report.judgements, report.evidence_links, report.evidence_skipped, report.base_model_names) == (15, 13, 3, 4)
     assert report.version is None and report.has_errors
 
@@ -117,6 +118,10 @@ def test_the_checkout_with_the_import_validates(imported, tmp_path):
             ("alpha", 3), ("delta", 2), ("epsilon-coder", 3), ("gamma-chat", 4), ("zeta", 3)]
         assert atlas.query("ASK { ?a atlas:assesses ?m . FILTER (STRENDS(STR(?a), '/delta')) }").boolean is False
         assert atlas.query("ASK { model:zeta-1-instruct atlas:importedFrom source:osai-index ; atlas:createdBy organization:beta-corp }").boolean
+        # the system the index files under the family Alpha is assessed as a release of that family
+        assert atlas.query("""ASK { ?a atlas:assesses model:alpha-2-13b-instruct .
+            model:alpha-2-13b-instruct a atlas:ModelRelease ; atlas:inFamily model:alpha ; rdfs:label "Alpha-2-13B-Instruct"@en }""").boolean
+        assert not atlas.query("ASK { ?a atlas:assesses ?m . ?m a atlas:ModelFamily }").boolean
 
 
 def test_the_saved_queries_answer_on_the_fixture(imported, tmp_path):
@@ -124,7 +129,7 @@ def test_the_saved_queries_answer_on_the_fixture(imported, tmp_path):
     with Atlas.open(checkout, tmp_path / "store") as atlas:
         study = atlas.query("osai-study-projects")
         assert [(r[0].value, r[1].value, *(int(r[i].value) for i in range(3, 7))) for r in study.rows] == [
-            ("Alpha", "Alpha-7B", 2, 1, 0, 3), ("Beta", "Beta Base", 0, 0, 0, 0)]
+            ("Alpha", "Alpha-7B", 0, 0, 0, 0), ("Beta", "Beta Base", 0, 0, 0, 0)]
         base = atlas.query("osai-base-models")
         rows = [(r[1].value, r[2].value if r[2] else "", r[3].value if r[3] else "") for r in base.rows]
         assert rows == [
@@ -174,7 +179,7 @@ def test_created_iris_avoid_taken_ones_and_one_name_makes_one_model(tmp_path):
         "@prefix atlas: <https://w3id.org/llm-atlas/ontology/> .\n@prefix dcterms: <http://purl.org/dc/terms/> .\n"
         "@prefix model: <https://w3id.org/llm-atlas/model/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
         "@prefix source: <https://w3id.org/llm-atlas/source/> .\n\n"
-        'model:omega a atlas:Model ;\n    rdfs:label "Something Else"@en ;\n    dcterms:description "A model whose slug is not its name."@en ;\n'
+        'model:omega a atlas:Model, atlas:ModelRelease ;\n    rdfs:label "Something Else"@en ;\n    dcterms:description "A model whose slug is not its name."@en ;\n'
         "    atlas:source source:slides .\n", encoding="utf-8")
     index = write_index(tmp_path / "index", {
         "omega-1": ("Omega 1", "https://example.org/omega", "Omega Labs"),
@@ -208,7 +213,11 @@ def test_several_name_candidates_are_narrowed_by_the_organisation(tmp_path):
               "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n@prefix atlas:"), encoding="utf-8")
     index = write_index(tmp_path / "index", {"delta": ("Delta", "https://delta.example.org/", "Beta Corp")})
     report = import_osai(index, checkout)
-    assert [(m.file, short(m.model), m.how) for m in report.matched] == [("delta.yaml", "model:delta", "name")]
+    # the organisation picks the family model:delta; the assessment gets a release of it
+    assert report.matched == [] and report.ambiguous == []
+    assert [(c.file, short(c.model)) for c in report.created] == [("delta.yaml", "model:delta-3")]
+    with Atlas.open(checkout, tmp_path / "store") as atlas:
+        assert atlas.query("ASK { model:delta-3 atlas:inFamily model:delta }").boolean
 
 
 def test_the_unfilled_template_is_skipped_with_a_warning(tmp_path):

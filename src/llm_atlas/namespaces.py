@@ -37,6 +37,7 @@ KINDS: dict[str, str] = {
     "challenge": ONTOLOGY + "Challenge",
     "recommendation": ONTOLOGY + "Recommendation",
     "source": ONTOLOGY + "Source",
+    "study": ONTOLOGY + "Study",
 }
 
 # Closed vocabularies (SKOS concept schemes in ontology/vocabularies/): prefix -> folder name in the IRI.
@@ -49,6 +50,7 @@ VOCABULARIES: dict[str, str] = {
     "dimension": "openness-dimension",
     "domain": "artifact-domain",
     "engagement": "engagement-level",
+    "evidencedomain": "evidence-domain",
     "gap": "gap",
     "governance": "governance-model",
     "licensecat": "license-category",

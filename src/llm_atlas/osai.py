@@ -8,13 +8,17 @@ links. :func:`import_osai` turns a snapshot of it into one Turtle file:
   (its dimension and class are concepts of ``ontology/vocabularies/openness.ttl``, read from the checkout;
   its evidence is the index's links that are http(s) IRIs). The index's notes are prose of its authors and
   are not carried over;
-- each system reconciled to a model of the atlas: an exact Hugging Face id first (the system's link or
-  end-model weights link against ``atlas:huggingFaceId`` of models), then the Hugging Face owner (an
+- each system reconciled to a model release of the atlas (an assessment is about one release, never a family):
+  an exact Hugging Face id first (the system's link or end-model weights link against ``atlas:huggingFaceId``
+  of releases), then the Hugging Face owner (an
   organisation's ``atlas:huggingFaceId``) together with the name, then the normalised name against the
   labels of models (several candidates narrowed by the system's organisation). A system with several
   candidates left is ambiguous: its assessment is written without ``atlas:assesses`` and the report lists
-  the candidates. A system not in the atlas gets a model (and organisations) created in the import file,
-  marked ``atlas:importedFrom source:osai-index``, with the statement claims the shapes ask for;
+  the candidates. A system that matches a family (``atlas:ModelFamily``) by owner or name gets a release of
+  its own, named as the index names the assessed model (``endmodelname``), linked to the family with
+  ``atlas:inFamily``. A system not in the atlas gets a model (and organisations) created in the import file,
+  marked ``atlas:importedFrom source:osai-index`` and typed ``atlas:ModelRelease``, with the statement claims the
+  shapes ask for;
 - a ``dcat:Dataset`` node describing the snapshot (source, DOI, version, licence, citations).
 
 A file that is not valid YAML, names an unknown dimension or gives an unknown class is reported as a
@@ -242,6 +246,7 @@ class System:
     link: str | None
     types: tuple[str, ...]
     base_model_name: str | None
+    end_model_name: str | None  # the assessed release as the index names it
     org_name: str | None
     org_link: str | None
     judgements: list[Judgement]
@@ -393,6 +398,7 @@ def read_system(path: Path, display: str, vocabulary: Vocabulary) -> System | li
         link=link,
         types=types,
         base_model_name=base,
+        end_model_name=_scalar(system.get("endmodelname")),
         org_name=_scalar(org.get("name")),
         org_link=web_iri(_scalar(org.get("link")) or ""),
         judgements=judgements,
@@ -483,6 +489,7 @@ class Entity:
     keys: set[str] = field(default_factory=set)
     hf_ids: set[str] = field(default_factory=set)  # casefolded
     creators: set[str] = field(default_factory=set)
+    family: bool = False  # an atlas:ModelFamily (an assessment is never about one: it gets a release in it)
 
 
 @dataclass
@@ -534,9 +541,11 @@ def read_atlas(root: Path) -> AtlasView:
                 entity.hf_ids.add(value.value.casefold())
             elif isinstance(value, ox.NamedNode):
                 entity.creators.add(value.value)
+        families = {row["e"].value for row in store.query(f"SELECT ?e WHERE {{ ?e a {cls}, atlas:ModelFamily }}", prefixes=PREFIXES)}
         for entity in found.values():
             entity.keys.discard("")
             entity.label = entity.label or entity.iri
+            entity.family = entity.iri in families
         return found
 
     taken = {row["s"].value for row in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o . FILTER (isIRI(?s)) }")}
@@ -590,6 +599,7 @@ class NewModel:
     link: str | None
     hf_id: str | None
     makers: dict[str, str | None]  # organisation IRI -> evidence of the createdBy claim
+    family: str | None = None  # the atlas family the index files the assessed release under
 
 
 class _Reconciler:
@@ -641,30 +651,38 @@ class _Reconciler:
         key = name_key(system.name)
         # 1. exact identifiers
         repos = self.repos(system)
-        by_id = sorted(m.iri for m in self.atlas.models.values() if m.hf_ids & repos)
+        by_id = sorted(m.iri for m in self.atlas.models.values() if m.hf_ids & repos and not m.family)
         if len(by_id) == 1:
             return Matched(system.file, system.name, system.assessment, by_id[0], "huggingface-id")
         if by_id:
             return Ambiguous(system.file, system.name, system.assessment, tuple(by_id), "huggingface-id")
         # 2. the Hugging Face owner is an organisation of the atlas: its models, by name
         hf_orgs = self.hf_organizations(system)
-        named = self.atlas.models_with_key(key)
+        # names drop versions and sizes, so they can only find a family; a release is found by its Hugging Face id
+        named = [m for m in self.atlas.models_with_key(key) if m.family]
         by_owner = sorted(m.iri for m in named if m.creators & set(hf_orgs))
         if len(by_owner) == 1:
-            return Matched(system.file, system.name, system.assessment, by_owner[0], "huggingface-owner")
+            return self.matched_or_release(system, key, hf_orgs, by_owner[0], "huggingface-owner")
         # 3. the name, narrowed by the system's organisations when several models answer to it
         candidates = sorted(m.iri for m in named)
         if len(candidates) > 1:
             makers = set(hf_orgs) | {iri for part in self.org_parts(system.org_name or "") for iri in self.atlas_orgs_named(part)}
             narrowed = sorted(m.iri for m in named if m.creators & makers)
             if len(narrowed) == 1:
-                return Matched(system.file, system.name, system.assessment, narrowed[0], "name")
+                return self.matched_or_release(system, key, hf_orgs, narrowed[0], "name")
             return Ambiguous(system.file, system.name, system.assessment, tuple(candidates), "name")
         if candidates:
-            return Matched(system.file, system.name, system.assessment, candidates[0], "name")
+            return self.matched_or_release(system, key, hf_orgs, candidates[0], "name")
         return self.create(system, key, hf_orgs)
 
-    def create(self, system: System, key: str, hf_orgs: list[str]) -> Created:
+    def matched_or_release(self, system: System, key: str, hf_orgs: list[str], model: str, how: str) -> Matched | Created:
+        """An assessment is about one release: a match on a family gets a release of the family, named as the index
+        names the assessed model, with atlas:inFamily the family."""
+        if not self.atlas.models[model].family:
+            return Matched(system.file, system.name, system.assessment, model, how)
+        return self.create(system, key, hf_orgs, family=model)
+
+    def create(self, system: System, key: str, hf_orgs: list[str], family: str | None = None) -> Created:
         makers: dict[str, str | None] = {iri: system.org_link or system.link for iri in hf_orgs}
         new_orgs: list[str] = []
         parts = self.org_parts(system.org_name or "")
@@ -684,14 +702,15 @@ class _Reconciler:
                 self.new_orgs[okey] = org
                 new_orgs.append(org.iri)
             makers.setdefault(org.iri, system.org_link or system.link)
-        model_key = (key, tuple(sorted(makers)))
+        label = (system.end_model_name or system.name) if family else system.name
+        model_key = (slugify(label) if family else key, tuple(sorted(makers)), family)
         model = self.new_models.get(model_key)
         new_model = model is None
         if model is None:
             ref = huggingface_ref(system.link) if system.link else None
             hf_id = ref[1] if ref and ref[1] and _HF_ID.match(ref[1]) else None
-            model_iri = self.unique_iri("model", system.name, system.file.rsplit(".", 1)[0])
-            model = NewModel(model_iri, system.name, system.types, system.link, hf_id, makers)
+            model_iri = self.unique_iri("model", label, system.file.rsplit(".", 1)[0])
+            model = NewModel(model_iri, label, system.types, system.link, hf_id, makers, family)
             self.new_models[model_key] = model
         return Created(system.file, system.name, system.assessment, model.iri, tuple(sorted(makers)), new_model, tuple(sorted(new_orgs)))
 
@@ -803,6 +822,8 @@ ORGANIZATION_DESCRIPTION = "Organisation that the European Open Source AI Index 
 
 def _describe_model(model: NewModel) -> str:
     kinds = " and ".join(model.types)
+    if model.family:
+        return f"The release of a generative AI system{f' ({kinds})' if kinds else ''} that the European Open Source AI Index assesses."
     return f"Generative AI system{f' ({kinds})' if kinds else ''} listed in the European Open Source AI Index."
 
 
@@ -866,20 +887,25 @@ def build_turtle(systems: list[System], outcomes: list, reconciler: _Reconciler,
     for model in sorted(reconciler.new_models.values(), key=lambda m: m.iri):
         m = model.iri
         out.add(m, A, iri(atlas + "Model"))
+        out.add(m, A, iri(atlas + "ModelRelease"))
         out.add(m, LABEL, text_en(model.label))
         out.add(m, DESCRIPTION, text_en(_describe_model(model)))
         out.add(m, atlas + "source", src)
         out.add(m, atlas + "importedFrom", src)
+        claims = []
         if model.link:
             out.add(m, atlas + "evidence", iri(model.link))
             out.add(m, PREFIXES["schema"] + "url", iri(model.link))
-        claims = []
+            claims.append((f"{m}#url", PREFIXES["schema"] + "url", iri(model.link), model.link))
         for maker, evidence in sorted(model.makers.items()):
             out.add(m, atlas + "createdBy", iri(maker))
             claims.append((f"{m}#createdby-{maker.rsplit('/', 1)[1]}", atlas + "createdBy", iri(maker), evidence))
         if model.hf_id:
             out.add(m, atlas + "huggingFaceId", ox.Literal(model.hf_id))
             claims.append((f"{m}#huggingfaceid", atlas + "huggingFaceId", ox.Literal(model.hf_id), model.link))
+        if model.family:
+            out.add(m, atlas + "inFamily", iri(model.family))
+            claims.append((f"{m}#infamily-{model.family.rsplit('/', 1)[1]}", atlas + "inFamily", iri(model.family), model.link))
         for claim, predicate, obj, evidence in sorted(claims, key=lambda c: c[0]):
             out.add(claim, A, iri(atlas + "StatementClaim"))
             out.add(claim, RDF + "subject", iri(m))
