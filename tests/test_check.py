@@ -49,7 +49,7 @@ def test_clean_change_is_clean_and_summarised(repo, tmp_path):
     assert entry.added == ['<https://w3id.org/llm-atlas/organization/alpha-lab> <http://www.w3.org/2000/01/rdf-schema#label> "Alpha Laboratory"@en .']
     assert len(entry.removed) == 1
     summary = report.summary_markdown()
-    assert "| `organization:alpha-lab` | `graph/organization/alpha-lab.ttl` | changed | 1 | 1 |" in summary
+    assert "| <code>organization:alpha-lab</code> | <code>graph/organization/alpha-lab.ttl</code> | changed | 1 | 1 |" in summary
 
 
 def test_only_the_change_is_validated(repo, tmp_path):

@@ -21,10 +21,10 @@ from . import build as build_job
 from . import check as check_pipeline
 from . import export as export_job
 from . import fmt as fmt_job
+from . import importers, importmanifest
 from . import link as link_job
 from . import mappings as mappings_job
 from . import network as network_job
-from . import osai as osai_job
 from . import publish as publish_job
 from . import remote as remote_job
 from . import report as report_job
@@ -33,7 +33,7 @@ from . import validate as validate_job
 from .errors import InvalidData, Problem, UsageError
 from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
-from .staging import stage
+from .staging import refuse_committed_store, stage
 from .store import open_store, quads_by_file, read_manifest
 
 
@@ -61,6 +61,7 @@ class Atlas:
     def store(self) -> ox.Store:
         """The built store; building it first if there is none yet."""
         if self._store is None:
+            refuse_committed_store(self.root, self.store_dir)  # a store someone committed is never read
             if read_manifest(self.store_dir) is None:
                 self.build()
             self._store = open_store(self.store_dir)
@@ -99,10 +100,13 @@ class Atlas:
             build_job.commit(staged, self.store_dir)
         return report
 
-    def check(self, base: str | None = None) -> check_pipeline.CheckReport:
-        """The contribution check (files, entities, format, SHACL, history, summary); writes nothing."""
+    def check(self, base: str | None = None, *, snapshots: str | os.PathLike | None = None) -> check_pipeline.CheckReport:
+        """The contribution check (names, files, entities, format, queries, SHACL, imports, history, summary); writes nothing.
+
+        ``snapshots``: the folder of external snapshots that imports/ is regenerated from (default ``../shared``).
+        """
         self.close()
-        return check_pipeline.check(self.root, self.store_dir, base)
+        return check_pipeline.check(self.root, self.store_dir, base, snapshots=Path(snapshots) if snapshots else None)
 
     def format_check(self, paths: list[Path]) -> list[Problem]:
         """Problems for the files (or folders) that are not in canonical form; writes nothing."""
@@ -135,10 +139,15 @@ class Atlas:
                 return run_query(self.store, query)
         return run_query(self.store, query.text, bind_params(query, params or {}))
 
-    def import_osai(self, index_dir: Path, *, version: str | None = None):
-        """Import the European Open Source AI Index into imports/osai-index.ttl; returns the ImportReport."""
+    def import_osai(self, index_dir: Path, *, version: str | None = None, snapshots: Path | None = None):
+        """Import the European Open Source AI Index into imports/osai-index.ttl, recorded in imports/MANIFEST.json.
+
+        ``index_dir`` must lie in the snapshots folder (``../shared`` or ``$LLM_ATLAS_SNAPSHOTS``), where every
+        check can regenerate the file from it; returns the ImportReport.
+        """
         self.close()
-        return osai_job.import_osai(Path(index_dir), self.root, version=version)
+        folder = Path(snapshots) if snapshots else importmanifest.default_snapshots(self.root)
+        return importers.run_import("osai", Path(index_dir), self.root, folder, commit=version)
 
     def link_wikidata(self, endpoint: str = "https://query.wikidata.org/sparql", *, kinds=None, apply: bool = False, contact: str | None = None):
         """Propose (and with ``apply`` write) Wikidata links for entities that lack one; returns the LinkReport."""

@@ -54,6 +54,7 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--base", metavar="REV", help="validate only what changed since this git revision (e.g. origin/main)")
     check.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print problems")
     check.add_argument("--summary", metavar="FILE", help="write the Markdown summary (for a pull-request comment) to FILE")
+    check.add_argument("--snapshots", metavar="DIR", help="the external snapshots imports/ is regenerated from (default: ../shared, or $LLM_ATLAS_SNAPSHOTS)")
 
     fmt = commands.add_parser("fmt", help="write graph/ files in the canonical form (--check: only list those that differ)",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,6 +78,7 @@ def make_parser() -> argparse.ArgumentParser:
     imp.add_argument("dataset", choices=("osai",), help="which dataset")
     imp.add_argument("path", help="a clone of the dataset (for osai: the folder of system YAML files)")
     imp.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
+    imp.add_argument("--snapshots", metavar="DIR", help="the folder of snapshots PATH lies in, named relative to it in imports/MANIFEST.json (default: ../shared, or $LLM_ATLAS_SNAPSHOTS)")
     imp.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print skipped files")
 
     link = commands.add_parser("link", help="find external identifiers (wikidata: Wikidata items by label and type)",
@@ -145,12 +147,10 @@ def run(args: argparse.Namespace) -> int:
             print(report.summary(), file=sys.stderr)
             return EXIT_OK if report.conforms else EXIT_INVALID
         if args.command == "check":
-            report = atlas.check(args.base)
+            report = atlas.check(args.base, snapshots=args.snapshots)
             sys.stdout.write(render(report.problems, args.format))
-            if args.summary:
+            if args.summary:  # the Markdown summary goes only here; the terminal gets the problems and one verdict line
                 atomic_write_text(Path(args.summary), report.summary_markdown())
-            elif args.format == "text" and args.base:
-                sys.stdout.write("\n" + report.summary_markdown())
             print(report.verdict(), file=sys.stderr)
             return EXIT_OK if report.clean else EXIT_INVALID
         if args.command == "fmt":
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
                     print(f"{'':32}   --param {p.name}=<{p.type}>  (default {p.default}) {p.description}")
             return EXIT_OK
         if args.command == "import":
-            result = atlas.import_osai(Path(args.path), version=args.snapshot)
+            result = atlas.import_osai(Path(args.path), version=args.snapshot, snapshots=args.snapshots)
             sys.stdout.write(result.to_text())
             if args.format != "text":
                 sys.stdout.write(render(result.skipped, args.format))
