@@ -172,9 +172,14 @@ def md_text(text: str) -> str:
     return re.sub(r"([\\`*_\[\]|~])", r"\\\1", escaped)
 
 
+_ENTITIES = {"`": "&#96;", "[": "&#91;", "]": "&#93;", "!": "&#33;", "|": "&#124;", "*": "&#42;", "_": "&#95;", "~": "&#126;", "\\": "&#92;"}
+
+
 def md_pre(text: str) -> str:
-    """A preformatted block as HTML (no fence a line could close)."""
-    return "<pre>" + html.escape(_printable(text, keep_newlines=True), quote=False) + "</pre>"
+    """A preformatted block as HTML: no fence a line could close, and (for any renderer that would still read
+    Markdown in it) every Markdown character an entity."""
+    escaped = html.escape(_printable(text, keep_newlines=True), quote=False)
+    return "<pre>" + "".join(_ENTITIES.get(c, c) for c in escaped) + "</pre>"
 
 
 def _printable(text: str, keep_newlines: bool = False) -> str:
@@ -447,7 +452,15 @@ def check(root: Path, store_dir: Path, base: str | None = None, *, snapshots: Pa
             by_file, focus = _scope(change, loaded, old_quads, view)
         shapes = graph_from_triples(by_file.get(SHAPES_FILE) or view.file_quads(SHAPES_FILE))
         data = [q for relpath, quads in by_file.items() if relpath != SHAPES_FILE for q in quads]
-        problems += shacl_problems(data, shapes, Locator(root, subject_files(by_file)), focus)
+        if focus is None:
+            problems += shacl_problems(data, shapes, Locator(root, subject_files(by_file)))
+        else:
+            # pySHACL applies its focus_nodes option to nested shapes too: a value node checked through sh:or /
+            # sh:node is skipped, so conforms, unless it is a focus node itself. The neighbours are therefore
+            # focus nodes as well, and what is reported about them (with less context than a full run) dropped.
+            neighbours = {q.object.value for q in data if isinstance(q.object, ox.NamedNode) and q.subject.value in focus}
+            results = shacl_problems(data, shapes, Locator(root, subject_files(by_file)), focus | neighbours)
+            problems += [p for p in results if p.focus in focus]
         if change is not None and ontology_changed:
             problems += _under_base_ontology(root, change, by_file, problems)
             problems += ontology_changes(_base_ontology(root, change), {r: q for r, q in by_file.items() if _in(r, (ONTOLOGY_DIR,))},
