@@ -362,7 +362,7 @@ class View:
                 self.store.bulk_extend(q for item in staged.changed for q in item.quads)
             else:
                 self.store = open_store(store_dir)
-                self.hidden = {SourceFile(r, root / r).graph_iri for r in staged.replaced}
+                self.hidden = set(staged.replaced)  # files whose stored quads the working tree replaces
                 self.overlay = {item.source.relpath: item.quads for item in staged.changed}
         self.by_subject: dict[str, list[ox.Quad]] = defaultdict(list)
         self.by_object: dict[str, list[ox.Quad]] = defaultdict(list)
@@ -376,7 +376,10 @@ class View:
                 self.by_predicate[q.predicate.value].append(q)
 
     def _visible(self, quads) -> list[ox.Quad]:
-        return [q for q in quads if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in self.hidden)]
+        """The stored quads of files the working tree has not changed (an import's record graphs included)."""
+        if not self.hidden:
+            return list(quads)
+        return [q for q in quads if not (isinstance(q.graph_name, ox.NamedNode) and relpath_of_graph(q.graph_name.value) in self.hidden)]
 
     def about(self, iri: str) -> list[ox.Quad]:
         """Every quad with ``iri`` as subject, in any file."""
@@ -397,8 +400,25 @@ class View:
     def file_quads(self, relpath: str) -> list[ox.Quad]:
         if relpath in self.overlay:
             return self.overlay[relpath]
-        graph = ox.NamedNode(SourceFile(relpath, Path(relpath)).graph_iri)
-        return list(self.store.quads_for_pattern(None, None, None, graph))
+        source = SourceFile(relpath, self.root / relpath)
+        quads = list(self.store.quads_for_pattern(None, None, None, ox.NamedNode(source.graph_iri)))
+        if source.is_import_dataset:  # and the file's record graphs
+            records = [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(source.record_base)]
+            for graph in records:
+                quads += self.store.quads_for_pattern(None, None, None, graph)
+        return quads
+
+    def all_quads(self) -> dict[str, list[ox.Quad]]:
+        """Every file's quads, grouped once (a full check)."""
+        by_file: dict[str, list[ox.Quad]] = defaultdict(list)
+        for q in self._visible(self.store.quads_for_pattern(None, None, None, None)):
+            if isinstance(q.graph_name, ox.NamedNode):
+                relpath = relpath_of_graph(q.graph_name.value)
+                if relpath is not None:
+                    by_file[relpath].append(q)
+        for relpath, quads in self.overlay.items():
+            by_file[relpath] = quads
+        return dict(by_file)
 
     def ontology_quads(self) -> dict[str, list[ox.Quad]]:
         return {relpath: self.file_quads(relpath) for relpath in self.files if relpath.startswith(ONTOLOGY_DIR + "/")}
@@ -414,9 +434,13 @@ def _subjects(quads) -> set[str]:
     return {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}
 
 
-def _parse_bytes(data: bytes) -> list[ox.Quad]:
+RDF_SUFFIXES = (".ttl", ".trig")  # Turtle everywhere, TriG for the imports
+
+
+def _parse_bytes(relpath: str, data: bytes) -> list[ox.Quad]:
+    """The quads of a file as a revision held it (nothing if it did not parse: the base is then not the judge)."""
     try:
-        return list(ox.parse(input=data, format=ox.RdfFormat.TURTLE))
+        return list(ox.parse(input=data, format=ox.RdfFormat.TRIG if relpath.endswith(".trig") else ox.RdfFormat.TURTLE))
     except SyntaxError:
         return []
 
@@ -436,8 +460,8 @@ def check(root: Path, store_dir: Path, base: str | None = None, *, snapshots: Pa
     problems += check_queries(root, found.queries)
 
     ontology_changed = bool(change and any(_in(p, (ONTOLOGY_DIR,)) for p in change.paths))
-    old_files = gitrepo.read_at(root, change.base, [p for p in change.modified + change.deleted if _in(p, DATA_DIRS) and p.endswith(".ttl")]) if change else {}
-    old_quads = {relpath: _parse_bytes(data) for relpath, data in old_files.items()}
+    old_files = gitrepo.read_at(root, change.base, [p for p in change.modified + change.deleted if _in(p, DATA_DIRS) and p.endswith(RDF_SUFFIXES)]) if change else {}
+    old_quads = {relpath: _parse_bytes(relpath, data) for relpath, data in old_files.items()}
     view = View(root, None if committed_store(root, store_dir) else store_dir, loaded)
     try:
         reported = {p.path for p in problems}
@@ -445,7 +469,7 @@ def check(root: Path, store_dir: Path, base: str | None = None, *, snapshots: Pa
         if change is None or ontology_changed:
             mode = "full"
             failed = {p.path for p in view.failed} | {p.path for p in file_problems if p.rule in _LOAD_RULES}
-            by_file = {relpath: view.file_quads(relpath) for relpath in view.files if relpath not in failed}
+            by_file = {relpath: quads for relpath, quads in view.all_quads().items() if relpath in view.files and relpath not in failed}
             focus = None
         else:
             mode = "base"
@@ -458,7 +482,9 @@ def check(root: Path, store_dir: Path, base: str | None = None, *, snapshots: Pa
             # pySHACL applies its focus_nodes option to nested shapes too: a value node checked through sh:or /
             # sh:node is skipped, so conforms, unless it is a focus node itself. The neighbours are therefore
             # focus nodes as well, and what is reported about them (with less context than a full run) dropped.
-            neighbours = {q.object.value for q in data if isinstance(q.object, ox.NamedNode) and q.subject.value in focus}
+            # (http(s) IRIs only: pySHACL reads any other as a prefixed name, and iri-scheme refuses them anyway)
+            neighbours = {q.object.value for q in data if isinstance(q.object, ox.NamedNode) and q.subject.value in focus
+                          and q.object.value.startswith(("http://", "https://"))}
             results = shacl_problems(data, shapes, Locator(root, subject_files(by_file)), focus | neighbours)
             problems += [p for p in results if p.focus in focus]
         if change is not None and ontology_changed:
@@ -565,8 +591,8 @@ def _scope(change: gitrepo.Change, loaded: dict[str, LoadedFile], old_quads: dic
 
 def _base_ontology(root: Path, change: gitrepo.Change) -> dict[str, list[ox.Quad]]:
     listing = gitrepo.git(root, "ls-tree", "-r", "-z", "--name-only", change.base, "--", ONTOLOGY_DIR + "/").decode("utf-8", "surrogateescape")
-    relpaths = [p for p in listing.split("\0") if p.endswith(".ttl")]
-    return {relpath: _parse_bytes(data) for relpath, data in gitrepo.read_at(root, change.base, relpaths).items()}
+    relpaths = [p for p in listing.split("\0") if p.endswith(RDF_SUFFIXES)]
+    return {relpath: _parse_bytes(relpath, data) for relpath, data in gitrepo.read_at(root, change.base, relpaths).items()}
 
 
 def _under_base_ontology(root: Path, change: gitrepo.Change, by_file: dict[str, list[ox.Quad]], found: list[Problem]) -> list[Problem]:
@@ -622,14 +648,14 @@ def _history(change: gitrepo.Change) -> list[Problem]:
             "owl:deprecated true and dcterms:isReplacedBy <the replacement> to the entity",
         )
         for relpath in change.deleted
-        if relpath.endswith(".ttl") and _in(relpath, DATA_DIRS) and is_plain_name(relpath)
+        if relpath.endswith(RDF_SUFFIXES) and _in(relpath, DATA_DIRS) and is_plain_name(relpath)
     ]
 
 
 def _summarise(change: gitrepo.Change, loaded: dict[str, LoadedFile], old_quads: dict[str, list[ox.Quad]]) -> list[EntityChange]:
     changes = []
     for relpath in change.paths:
-        if not (relpath.endswith(".ttl") and _in(relpath, (GRAPH_DIR, IMPORTS_DIR)) and is_plain_name(relpath)):
+        if not (relpath.endswith(RDF_SUFFIXES) and _in(relpath, (GRAPH_DIR, IMPORTS_DIR)) and is_plain_name(relpath)):
             continue
         before = old_quads.get(relpath, [])
         after = loaded[relpath].quads if relpath in loaded else []
