@@ -32,9 +32,12 @@ from . import rules as rules_job
 from . import validate as validate_job
 from .errors import InvalidData, Problem, UsageError
 from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
-from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
+from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query, run_query_isolated
 from .staging import refuse_committed_store, stage
 from .store import open_store, quads_by_file, read_manifest
+from .worker import Worker, WorkerFailed, WorkerTimeout
+
+QUERY_TIMEOUT = 60.0  # seconds a saved query of the report may run (the study's answer in well under one)
 
 
 class Atlas:
@@ -203,9 +206,26 @@ class Atlas:
             return parse_saved_query(text, path.stem, path, str(path))
         return SavedQuery(path.stem, path, text)
 
-    def report(self, out_dir: str | os.PathLike | None = None) -> report_job.Report:
-        """The main job: build, validate, answer the study's questions; write Markdown to ``out_dir``."""
+    def report(self, out_dir: str | os.PathLike | None = None, *, query_timeout: float = QUERY_TIMEOUT) -> report_job.Report:
+        """The main job: build, validate, answer the study's questions; write Markdown to ``out_dir``.
+
+        Each saved query runs in a worker process and is stopped after ``query_timeout`` seconds (a query that
+        never finishes is a broken saved query: InvalidData).
+        """
         validation = self.validate()
         if not validation.conforms:
             raise InvalidData(validation.problems, validation.summary())
-        return report_job.make_report(self.store, self.saved_queries(), Path(out_dir) if out_dir else None)
+        store = self.store
+        with Worker() as worker:
+            def run(query: SavedQuery) -> QueryResult:
+                try:
+                    return run_query_isolated(worker, self.store_dir, query.text, bind_params(query, {}), timeout=query_timeout)
+                except WorkerTimeout:
+                    raise InvalidData([Problem(f"{QUERIES_DIR}/{query.name}.rq", 1, 1, "query-timeout",
+                                               f"this saved query ran longer than {query_timeout:g} s and was stopped: make it "
+                                               "selective enough to answer in seconds")], "a saved query did not finish") from None
+                except WorkerFailed as error:
+                    raise InvalidData([Problem(f"{QUERIES_DIR}/{query.name}.rq", 1, 1, "query-timeout",
+                                               f"this saved query could not be answered: {error}")], "a saved query failed") from None
+
+            return report_job.make_report(store, self.saved_queries(), Path(out_dir) if out_dir else None, run=run)

@@ -50,11 +50,13 @@ from .layout import (
 from .loader import LoadedFile, load_file
 from .namespaces import ONTOLOGY
 from .ontodiff import ontology_changes
+from .query import saved_query_problems
 from .rdfbridge import compact, graph_from_triples
 from .shacl import Locator, dedupe, shacl_problems, subject_files
 from .staging import Staged, committed_store, stage
 from .store import open_store, read_manifest
 from .structure import check_file
+from .worker import Worker, WorkerFailed, WorkerTimeout
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
@@ -319,14 +321,29 @@ def check_files(root: Path, relpaths: list[str]) -> tuple[dict[str, LoadedFile],
     return loaded, problems
 
 
+QUERY_READ_TIMEOUT = 20.0  # seconds to read one saved query (the guard's parse is a few milliseconds)
+
+
 def check_queries(root: Path, relpaths: list[str]) -> list[Problem]:
+    """The saved-query policy for each file: a header, valid SPARQL, no SERVICE, FROM or update.
+
+    A contributor's query text is read by the guard in a worker process: a text built to make the engine's
+    parser slow or crash it costs the worker, not the check.
+    """
     problems = []
-    for relpath in relpaths:
-        path = root / relpath
-        if path.is_symlink():
-            problems.append(Problem(relpath, 1, 1, "symlink", "symbolic links are not followed: commit the file itself"))
-        elif not relpath.endswith(".rq"):
-            problems.append(Problem(relpath, 1, 1, "query-file", "queries/ holds saved queries, <name>.rq: rename or move this file"))
+    with Worker() as worker:
+        for relpath in relpaths:
+            path = root / relpath
+            if path.is_symlink():
+                problems.append(Problem(relpath, 1, 1, "symlink", "symbolic links are not followed: commit the file itself"))
+            elif not relpath.endswith(".rq"):
+                problems.append(Problem(relpath, 1, 1, "query-file", "queries/ holds saved queries, <name>.rq: rename or move this file"))
+            else:
+                try:
+                    problems += worker.call(saved_query_problems, path, relpath, timeout=QUERY_READ_TIMEOUT)
+                except (WorkerTimeout, WorkerFailed) as error:
+                    problems.append(Problem(relpath, 1, 1, "query-syntax", f"the SPARQL parser could not read this query ({error}): "
+                                                                           "simplify it"))
     return problems
 
 

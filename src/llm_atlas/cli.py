@@ -122,6 +122,8 @@ def make_parser() -> argparse.ArgumentParser:
                                  epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     report.add_argument("--out", default="report", help="folder to write report.md, report.html and the figures into (default: ./report)")
     report.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print problems")
+    report.add_argument("--query-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="stop a saved query that runs longer than this (default 60): it is reported as broken")
     return parser
 
 
@@ -221,7 +223,9 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_OK
         if args.command == "report":
             out = Path(args.out)
-            report = atlas.report(out)
+            if args.query_timeout <= 0:
+                raise UsageError("--query-timeout must be positive")
+            report = atlas.report(out, query_timeout=args.query_timeout)
             sys.stdout.write(report.to_text())
             for path in report.files:
                 print(f"wrote {path}", file=sys.stderr)

@@ -79,6 +79,11 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
     "submodule": ("contribution", "A git submodule (or .gitmodules): its content comes from elsewhere and bypasses every check."),
     "needs-review": ("contribution", "The change touches code (src/, tests/, benchmarks/, .github/, .ci/, pyproject.toml, *.py, *.sh). "
                                      "A warning: the check that ran is the base revision's, and a maintainer reads the code."),
+    "sparql-service": ("queries", "A saved query (or a query sent to the endpoint) has a SERVICE pattern: it would make the engine call "
+                                  "another server. Saved queries never reach outside the atlas; a federated example lives in docs/examples/."),
+    "sparql-dataset": ("queries", "A saved query has FROM or FROM NAMED: queries run over the atlas's own dataset (GRAPH picks files)."),
+    "sparql-update": ("queries", "A saved query is an update (INSERT, DELETE, LOAD, DROP, ...): saved queries are read-only."),
+    "query-timeout": ("queries", "A saved query of the report ran longer than the report's --query-timeout (default 60 s) and was stopped."),
     "query-file": ("queries", "A file in queries/ that is not a saved query (<name>.rq)."),
     "ontology-changed": ("contribution", "A warning for the reviewer: the change adds, removes or changes a rule (shape), a term or a "
                                          "label of the ontology or a vocabulary; the data is also validated under the base's shapes."),
