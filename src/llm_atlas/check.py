@@ -41,14 +41,15 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from . import gitrepo, importers, importmanifest
+from . import gitrepo, import_provenance, importmanifest
+from .canonical_turtle import format_text
 from .errors import AtlasError, InvalidData, Problem, sort_problems
 from .layout import (
     GRAPH_DIR, IMPORT_MANIFEST, IMPORTS_DIR, ONTOLOGY_DIR, QUERIES_DIR, SHAPES_FILE, SourceFile, display_name, is_plain_name,
     relpath_of_graph, source_files,
 )
 from .loader import LoadedFile, load_file
-from .namespaces import ONTOLOGY
+from .namespaces import ONTOLOGY, OWL_DEPRECATED, RDF_TYPE
 from .ontodiff import ontology_changes
 from .query import saved_query_problems
 from .rdfbridge import compact, graph_from_triples
@@ -58,9 +59,7 @@ from .store import open_store, read_manifest
 from .structure import check_file
 from .worker import Worker, WorkerFailed, WorkerTimeout
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
-OWL_DEPRECATED = "http://www.w3.org/2002/07/owl#deprecated"
 CONFIDENCE = ONTOLOGY + "confidence"
 SOURCE = ONTOLOGY + "source"
 SOURCE_KEY = ONTOLOGY + "sourceKey"
@@ -286,10 +285,8 @@ def inventory(root: Path, change: gitrepo.Change | None) -> Inventory:
 
 
 def _format_problems(loaded: LoadedFile) -> list[Problem]:
-    from . import fmt  # the formatter is the one place that knows the canonical form
-
     try:
-        canonical = fmt.format_text(loaded.text, loaded.source.relpath, prove=False)
+        canonical = format_text(loaded.text, loaded.source.relpath, prove=False)
     except InvalidData as error:  # the formatter refuses what it cannot keep (a comment, many blank nodes)
         return [p if p.line else Problem(p.path, 1, 1, p.rule, p.message, p.severity, p.focus) for p in error.problems]
     except AtlasError as error:
@@ -631,10 +628,10 @@ def _under_base_ontology(root: Path, change: gitrepo.Change, by_file: dict[str, 
 # -- imports ---------------------------------------------------------------------------------------------------
 
 
-def _verify_imports(root: Path, change: gitrepo.Change | None, found: Inventory, snapshots: Path) -> importers.Verification:
+def _verify_imports(root: Path, change: gitrepo.Change | None, found: Inventory, snapshots: Path) -> import_provenance.Verification:
     records, problems = importmanifest.read(root)
     if change is None:
-        verification = importers.verify(root, found.imports_present, records, snapshots, regenerate=lambda entry: True,
+        verification = import_provenance.verify(root, found.imports_present, records, snapshots, regenerate=lambda entry: True,
                                         must_verify=lambda entry: False)
     else:
         old = gitrepo.read_at(root, change.base, [IMPORT_MANIFEST]).get(IMPORT_MANIFEST)
@@ -645,11 +642,11 @@ def _verify_imports(root: Path, change: gitrepo.Change | None, found: Inventory,
             return base_records.get(entry.relpath) != entry or entry.relpath in changed
 
         def regenerate(entry) -> bool:  # anything its output depends on changed, or it was made by another version
-            job = importers.IMPORTERS.get(entry.importer)
+            job = import_provenance.regenerator(entry.importer)
             return (altered(entry) or job is None or job.version != entry.importer_version
                     or any(job.depends_on(path) for path in changed))
 
-        verification = importers.verify(root, found.imports_present, records, snapshots, regenerate=regenerate, must_verify=altered)
+        verification = import_provenance.verify(root, found.imports_present, records, snapshots, regenerate=regenerate, must_verify=altered)
     verification.problems = problems + verification.problems
     return verification
 

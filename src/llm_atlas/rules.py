@@ -95,6 +95,11 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
                                            "bytes (shown from the first line that differs): hand-edited, or out of date with graph/."),
     "import-unverified": ("imports", "The snapshot a file of imports/ was made from is not available here, so it cannot be regenerated "
                                      "and compared: an error for a file the change touches, a warning otherwise (CI has the snapshots)."),
+    "import-unreadable": ("import", "A file of an import's snapshot cannot be read; nothing of it is imported."),
+    "import-structure": ("import", "A file of an import's snapshot lacks the columns or keys the importer reads (the wrong file, or a "
+                                   "newer layout of the source); nothing of it is imported."),
+    "import-record": ("import", "One record of a snapshot is not usable (an id that is not a Hub id, a duplicate row); it is skipped and "
+                                "the rest is imported."),
     "history-removed": ("history", "A file that existed at the base revision is gone: IRIs are never deleted; deprecate the entity instead (owl:deprecated true, dcterms:isReplacedBy)."),
 }
 

@@ -16,10 +16,9 @@ import pyoxigraph as ox
 from .errors import Problem
 from .layout import GRAPH_DIR, ONTOLOGY_DIR
 from .loader import LineIndex, blank_node_position
-from .namespaces import BASE, KINDS, ONTOLOGY, PREFIXES, SLUG
+from .namespaces import BASE, KINDS, ONTOLOGY, PREFIXES, RDF_TYPE, SLUG
 from .terms import term_problems
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _PREFIX_LINE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
 
 

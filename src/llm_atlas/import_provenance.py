@@ -1,13 +1,14 @@
-"""The importers by name, and the proof that a file of imports/ is what its importer makes.
+"""The proof that a file of imports/ is what its importer makes: a regenerator per importer, and the check's verification.
 
-Each importer registers the file it writes, the paths of the checkout it reads besides its snapshot (for
-reconciliation with graph/), and a function that renders the file's bytes from a snapshot without writing
-anything. :func:`run_import` writes the file and its record in imports/MANIFEST.json; :func:`verify` is the
-check's side: every file of imports/ has a record, its bytes are the recorded ones, and the importer run
-again on the recorded snapshot (over the checkout as it is) gives exactly those bytes. A new importer plugs
-in with one entry of :data:`IMPORTERS`.
+Every importer (the European Open Source AI Index's, llm_atlas.osai, and each source of llm_atlas.importers)
+has a :class:`Regenerator`: the file it writes, the paths of the checkout its output depends on besides its
+snapshot (it reconciles with graph/ and earlier imports), and a way to run it again without writing. The
+API records each import in imports/MANIFEST.json (:func:`record_import`); :func:`verify` is the check's side:
+every file of imports/ has a record, its bytes are the recorded ones, and the importer run again on the
+recorded snapshot (over the checkout as it is) gives exactly those bytes. A new importer of
+llm_atlas.importers.REGISTRY is covered without a change here.
 
-A composite job: it calls the importer jobs, and the check calls it.
+A composite job: it runs the importer jobs, and the check calls it.
 """
 
 from __future__ import annotations
@@ -16,59 +17,78 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import importmanifest, osai
-from .errors import AtlasError, InvalidData, Problem, UsageError
+from . import importmanifest
+from .errors import AtlasError, InvalidData, Problem
 from .importmanifest import ImportRecord
 from .layout import IMPORT_MANIFEST, IMPORTS_DIR, display_name
-from .store import atomic_write_text
+from .version import __version__
 
 
 @dataclass(frozen=True)
-class Importer:
-    name: str
+class Regenerator:
+    name: str  # the importer's name in imports/MANIFEST.json: osai, or a source key of llm_atlas.importers
     version: str
     output: str  # the file it writes, under imports/
     reads: tuple[str, ...]  # paths (or folders, ending in /) of the checkout whose content changes its output
-    render: Callable[[Path, Path, str | None], tuple[bytes, object]]  # (snapshot folder, checkout, commit) -> (bytes, report)
+    # (snapshot folder, checkout, commit, the file's bytes now) -> None if regenerating gives those bytes, else
+    # the (line, column) from which it differs (1, 1 when the importer cannot say)
+    compare: Callable[[Path, Path, str | None, bytes], tuple[int, int] | None]
 
     def depends_on(self, relpath: str) -> bool:
         return relpath != self.output and any(relpath == r or (r.endswith("/") and relpath.startswith(r)) for r in self.reads)
 
 
-def _osai(snapshot: Path, root: Path, commit: str | None):
-    text, report = osai.render_osai(snapshot, root, version=commit)
-    return text.encode("utf-8"), report
+def _compare_osai(snapshot: Path, root: Path, commit: str | None, data: bytes) -> tuple[int, int] | None:
+    from . import osai
+
+    text, _ = osai.render_osai(snapshot, root, version=commit)
+    fresh = text.encode("utf-8")
+    return None if fresh == data else first_difference(data, fresh)
 
 
-IMPORTERS: dict[str, Importer] = {
-    # reconciles with the models and organisations of graph/ and the other imports, and reads the openness
-    # vocabulary; see llm_atlas.osai
-    "osai": Importer("osai", osai.IMPORTER_VERSION, osai.OUTPUT, ("graph/", "imports/", osai.VOCABULARY), _osai),
-}
+def _source_regenerator(source: str) -> Regenerator:
+    def compare(snapshot: Path, root: Path, commit: str | None, data: bytes) -> tuple[int, int] | None:
+        from .importers import import_source
+
+        # write=False: the import renders the file and compares it with the one in the checkout, writing nothing
+        report = import_source(source, snapshot, root, version=commit, write=False)
+        return (1, 1) if report.changed else None
+
+    # it reconciles with graph/ and with the imports that run before it
+    return Regenerator(source, __version__, f"{IMPORTS_DIR}/{source}.trig", ("graph/", "imports/"), compare)
 
 
-def importer(name: str) -> Importer:
-    if name not in IMPORTERS:
-        raise UsageError(f"no importer {name!r}; importers: {', '.join(sorted(IMPORTERS))}")
-    return IMPORTERS[name]
+def _osai() -> Regenerator:
+    from . import osai
+
+    # reconciles with the models and organisations of graph/ and the other imports; reads the openness vocabulary
+    return Regenerator("osai", osai.IMPORTER_VERSION, osai.OUTPUT, ("graph/", "imports/", osai.VOCABULARY), _compare_osai)
 
 
-def run_import(name: str, snapshot: Path, root: Path, snapshots: Path, *, commit: str | None = None):
-    """Run an importer: write its file and its record in imports/MANIFEST.json; returns the importer's report.
+def regenerator(name: str) -> Regenerator | None:
+    """The regenerator of the importer called ``name`` in imports/MANIFEST.json, or None if there is none."""
+    if name == "osai":
+        return _osai()
+    from .importers import REGISTRY
 
-    The record names the snapshot by its path under ``snapshots`` (the folder every checker has, ``../shared``);
-    a snapshot elsewhere is refused, since no check could regenerate the file from it.
+    return _source_regenerator(name) if name in REGISTRY else None
+
+
+def record_import(root: Path, name: str, snapshot: Path, *, snapshots: Path | None = None, commit: str | None = None) -> ImportRecord:
+    """Record in imports/MANIFEST.json the file the importer ``name`` just wrote from ``snapshot``.
+
+    The snapshot is named by its path under the snapshots folder (``../shared``, or ``$LLM_ATLAS_SNAPSHOTS``),
+    which every checker has; a snapshot elsewhere is recorded without a path, and a check can then regenerate
+    the file only if the importer reads no snapshot folder (the ScanCode index ships in a Python package).
     """
-    job = importer(name)
-    relative = importmanifest.relative_snapshot(snapshots, Path(snapshot))
-    if relative is None:
-        raise UsageError(f"{snapshot} is not inside the snapshots folder {snapshots}: import from the snapshot every checker "
-                         f"has (e.g. {snapshots}/external/...), or set ${importmanifest.SNAPSHOTS_ENV}")
-    data, report = job.render(Path(snapshot), root, commit)
-    atomic_write_text(root / job.output, data.decode("utf-8"))
-    version = getattr(report, "version", None) or commit or ""
-    importmanifest.record(root, ImportRecord(job.output, job.name, job.version, relative, version, importmanifest.digest(data)))
-    return report
+    job = regenerator(name)
+    if job is None:
+        raise AtlasError(f"no importer {name!r} to record")
+    folder = snapshots or importmanifest.default_snapshots(root)
+    relative = importmanifest.relative_snapshot(folder, Path(snapshot)) or ""
+    entry = ImportRecord(job.output, job.name, job.version, relative, commit or "", importmanifest.digest((root / job.output).read_bytes()))
+    importmanifest.record(root, entry)
+    return entry
 
 
 # -- verification (the contribution check) ---------------------------------------------------------------------
@@ -121,12 +141,12 @@ def verify(root: Path, present: list[str], records: dict[str, ImportRecord], sna
 
 def _regenerate(root: Path, entry: ImportRecord, data: bytes, snapshots: Path, required: bool) -> list[Problem]:
     relpath = entry.relpath
-    job = IMPORTERS.get(entry.importer)
+    job = regenerator(entry.importer)
     if job is None or job.output != relpath:
         return [Problem(relpath, 1, 1, "import-not-reproducible",
                         f"imports/MANIFEST.json names importer {entry.importer!r} for this file, which no importer of this "
-                        f"version of llm-atlas writes ({', '.join(sorted(IMPORTERS))})")]
-    folder = importmanifest.snapshot_dir(snapshots, entry)
+                        "version of llm-atlas writes")]
+    folder = importmanifest.snapshot_dir(snapshots, entry) if entry.snapshot_path else root
     if folder is None or not folder.is_dir():
         where = f"{snapshots}/{entry.snapshot_path}" if folder is not None else f"{entry.snapshot_path!r} (not a plain relative path)"
         return [Problem(relpath, 1, 1, "import-unverified",
@@ -134,30 +154,24 @@ def _regenerate(root: Path, entry: ImportRecord, data: bytes, snapshots: Path, r
                         f"(CI has it; locally set ${importmanifest.SNAPSHOTS_ENV} or pass --snapshots)",
                         "error" if required else "warning")]
     try:
-        fresh, _ = job.render(folder, root, entry.snapshot_commit or None)
+        difference = job.compare(folder, root, entry.snapshot_commit or None, data)
     except InvalidData:
         return [Problem(relpath, 1, 1, "import-unverified", "the importer cannot read the atlas (see the problems of graph/): "
                                                             "this file is compared once they are fixed", "error" if required else "warning")]
     except AtlasError as error:
         return [Problem(relpath, 1, 1, "import-not-reproducible", f"the importer refuses the recorded snapshot: {error}")]
-    if fresh == data:
+    if difference is None:
         return []
-    line, col = _first_difference(data, fresh)
-    return [Problem(relpath, line, col, "import-not-reproducible",
-                    f"running importer {job.name} {job.version} on the recorded snapshot ({entry.snapshot_path} at "
+    return [Problem(relpath, difference[0], difference[1], "import-not-reproducible",
+                    f"running importer {job.name} {job.version} on the recorded snapshot ({entry.snapshot_path or 'its own data'} at "
                     f"{entry.snapshot_commit or '?'}) over this checkout gives other bytes, from this line on: the file was "
                     f"edited by hand, or is out of date with graph/; rerun `llm-atlas import {job.name} <snapshot>`")]
 
 
-def _first_difference(old: bytes, new: bytes) -> tuple[int, int]:
+def first_difference(old: bytes, new: bytes) -> tuple[int, int]:
     old_lines, new_lines = old.split(b"\n"), new.split(b"\n")
     for number, (a, b) in enumerate(zip(old_lines, new_lines), start=1):
         if a != b:
             col = next((i for i, (x, y) in enumerate(zip(a, b), start=1) if x != y), min(len(a), len(b)) + 1)
             return number, col
     return min(len(old_lines), len(new_lines)) + (0 if len(old_lines) == len(new_lines) else 1), 1
-
-
-def files_in_imports(paths: list[str]) -> list[str]:
-    """The data files of imports/ among ``paths`` (the manifest aside)."""
-    return sorted(p for p in paths if p.startswith(IMPORTS_DIR + "/") and p != IMPORT_MANIFEST)
