@@ -13,7 +13,7 @@ from llm_atlas import Atlas
 from llm_atlas.cli import main
 from llm_atlas.importmanifest import digest
 
-from .conftest import FIXTURES, OSAI_INDEX, make_checkout, make_import_checkout, overlay
+from .conftest import FIXTURES, OSAI_INDEX, ROOT, make_checkout, make_import_checkout, overlay
 
 
 def git(repo: Path, *args: str) -> None:
@@ -391,3 +391,17 @@ def test_the_summary_escapes_every_name_value_and_message(repo, tmp_path):
         assert forged not in summary, forged
     assert "&lt;img src=x&gt;" in summary  # still shown, as text
     assert summary.count("<pre>") == summary.count("</pre>") and summary.count("<code>") == summary.count("</code>")
+
+
+def test_the_committed_imports_are_the_recorded_ones():
+    """imports/MANIFEST.json names every file of imports/ with the digest of its bytes (rerun the import, which
+    records it, whenever the file changes); the check refuses anything else."""
+    from llm_atlas.import_provenance import verify
+    from llm_atlas.importmanifest import read
+
+    records, problems = read(ROOT)
+    present = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "imports").iterdir()
+                     if p.is_file() and p.name not in ("MANIFEST.json", "README.md"))
+    assert problems == [] and present
+    result = verify(ROOT, present, records, ROOT.parent / "shared", regenerate=lambda entry: False, must_verify=lambda entry: True)
+    assert result.problems == []

@@ -63,7 +63,9 @@ class Worker:
         from_child_r, from_child_w = os.pipe()
         code = f"from llm_atlas.worker import _child; _child({to_child_r}, {from_child_w})"
         try:
-            self._process = subprocess.Popen([sys.executable, "-c", code], pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL)
+            # -P: the working folder (perhaps a checkout under review) is not put on the child's import path
+            self._process = subprocess.Popen([sys.executable, "-P", "-c", code], pass_fds=(to_child_r, from_child_w),
+                                             stdin=subprocess.DEVNULL)
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
