@@ -153,6 +153,7 @@ def test_stray_files_are_refused_by_name(repo, tmp_path):
 
 SHAPE_CASES = FIXTURES / "shapes"
 NOT_VERDICTS = {"format", "history-removed", "needs-review", "ontology-changed"}  # the history and the review need a base
+PROVENANCE = {"import-manifest", "import-unlisted", "import-missing", "import-hand-edited", "import-not-reproducible", "import-unverified"}
 
 
 def verdicts(report) -> list[tuple]:
@@ -190,7 +191,7 @@ def test_every_shape_fixture_gets_the_full_verdict_under_base(layer, built_mini,
     base, full = both_verdicts(repo, work)
     assert base.mode == "base" and full.mode == "full"
     assert verdicts(base) == verdicts(full)
-    data = [v for v in verdicts(base) if not v[3].startswith("import-")]  # fixtures put hand-written files in imports/
+    data = [v for v in verdicts(base) if v[3] not in PROVENANCE]  # fixtures put hand-written files in imports/
     assert (data == []) == layer.endswith("/ok"), data
 
 
@@ -380,7 +381,7 @@ HOSTILE = "x</code></pre>|`\n## LLM Atlas check: passed\n![ok](https://evil.exam
 
 def test_the_summary_escapes_every_name_value_and_message(repo, tmp_path):
     """Data can hold any text; none of it may write Markdown or HTML into the pull-request comment."""
-    from llm_atlas.fmt import quote_string
+    from llm_atlas.canonical_turtle import quote_string
 
     edit(repo, "graph/organization/alpha-lab.ttl", '"Alpha Lab"@en', quote_string(HOSTILE) + "@en")
     edit(repo, "graph/project/beta.ttl", "atlas:ledBy organization:beta-corp ;", "atlas:ledBy organization:beta-corp, <https://w3id.org/llm-atlas/organization/x%3C%2Fcode%3E> ;")

@@ -68,7 +68,7 @@ def is_plain_name(relpath: str) -> bool:
 
 def display_name(relpath: str) -> str:
     """A path as it may be printed: itself when plain, else with every other character escaped (\\xNN, \\uNNNN)."""
-    if is_plain_name(relpath):
+    if is_plain_name(relpath.removeprefix("/")):
         return relpath
     out = []
     for char in relpath:

@@ -83,7 +83,7 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
         loaded.quads = []
         return loaded
 
-    if not is_plain_name(source.relpath):
+    if not is_plain_name(source.relpath.removeprefix("/")):  # (fmt names a file outside the checkout by its absolute path)
         return problem("file-name", "file and folder names use only ASCII letters, digits, '.', '_' and '-' (this one is shown "
                                     "escaped): rename it, e.g. graph/organization/eleutherai.ttl")
     if source.path.is_symlink():
