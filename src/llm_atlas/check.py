@@ -64,6 +64,8 @@ CONFIDENCE = ONTOLOGY + "confidence"
 SOURCE = ONTOLOGY + "source"
 SOURCE_KEY = ONTOLOGY + "sourceKey"
 JUDGEMENT = ONTOLOGY + "judgement"
+DEEP = {RDF_SUBJECT, JUDGEMENT}  # links whose target's triples a constraint reads (statement-asserted, assessment-dimension-once)
+SH = "http://www.w3.org/ns/shacl#"
 DATA_DIRS = (ONTOLOGY_DIR, GRAPH_DIR, IMPORTS_DIR)
 # Paths whose change runs code somewhere (the package, the tests and benchmarks CI runs, the workflows and
 # their scripts, the build): the check does not run them, and a maintainer reads them.
@@ -400,7 +402,20 @@ class View:
         return self._visible(self.store.quads_for_pattern(ox.NamedNode(iri), None, None, None)) + self.by_subject.get(iri, [])
 
     def exists(self, iri: str) -> bool:
-        return bool(self.about(iri))
+        if iri in self.by_subject:
+            return True
+        return any(True for _ in self._visible(self.store.quads_for_pattern(ox.NamedNode(iri), None, None, None)))
+
+    def types_or_any(self, iri: str) -> list[ox.Quad]:
+        """Its rdf:type quads (for sh:class), or one quad if it has no type (that it exists)."""
+        node = ox.NamedNode(iri)
+        typed = self._visible(self.store.quads_for_pattern(node, ox.NamedNode(RDF_TYPE), None, None))
+        typed += [q for q in self.by_subject.get(iri, []) if q.predicate.value == RDF_TYPE]
+        if typed:
+            return typed
+        for q in self._visible(self.store.quads_for_pattern(node, None, None, None)):
+            return [q]
+        return self.by_subject.get(iri, [])[:1]
 
     def linking(self, iri: str, predicate: str | None = None) -> list[ox.Quad]:
         """Every quad with ``iri`` as object (through ``predicate`` only, if given)."""
@@ -487,19 +502,18 @@ def check(root: Path, store_dir: Path, base: str | None = None, *, snapshots: Pa
             focus = None
         else:
             mode = "base"
-            by_file, focus = _scope(change, loaded, old_quads, view)
-        shapes = graph_from_triples(by_file.get(SHAPES_FILE) or view.file_quads(SHAPES_FILE))
+            shapes = graph_from_triples(view.file_quads(SHAPES_FILE))
+            by_file, focus, nested = _scope(change, loaded, old_quads, view, nested_paths(shapes))
+        if focus is None:
+            shapes = graph_from_triples(by_file.get(SHAPES_FILE) or view.file_quads(SHAPES_FILE))
         data = [q for relpath, quads in by_file.items() if relpath != SHAPES_FILE for q in quads]
         if focus is None:
             problems += shacl_problems(data, shapes, Locator(root, subject_files(by_file)))
         else:
             # pySHACL applies its focus_nodes option to nested shapes too: a value node checked through sh:or /
-            # sh:node is skipped, so conforms, unless it is a focus node itself. The neighbours are therefore
+            # sh:node is skipped, so conforms, unless it is a focus node itself. Those value nodes are therefore
             # focus nodes as well, and what is reported about them (with less context than a full run) dropped.
-            # (http(s) IRIs only: pySHACL reads any other as a prefixed name, and iri-scheme refuses them anyway)
-            neighbours = {q.object.value for q in data if isinstance(q.object, ox.NamedNode) and q.subject.value in focus
-                          and q.object.value.startswith(("http://", "https://"))}
-            results = shacl_problems(data, shapes, Locator(root, subject_files(by_file)), focus | neighbours)
+            results = shacl_problems(data, shapes, Locator(root, subject_files(by_file)), focus | nested)
             problems += [p for p in results if p.focus in focus]
         if change is not None and ontology_changed:
             problems += _under_base_ontology(root, change, by_file, problems)
@@ -541,13 +555,25 @@ def _texts(root: Path, relpaths: list[str]) -> dict[str, str]:
 # -- the scope of a change -------------------------------------------------------------------------------------
 
 
-def _scope(change: gitrepo.Change, loaded: dict[str, LoadedFile], old_quads: dict[str, list[ox.Quad]], view: View):
-    """The nodes whose verdict the change can alter, and the quads (by file) their constraints read.
+NESTING = {SH + name for name in ("or", "and", "xone", "not", "node", "qualifiedValueShape")}
+
+
+def nested_paths(shapes: rdflib.Graph) -> set[str]:
+    """The properties whose values a shape checks against other shapes (sh:or, sh:node, ...): their values are
+    read in full, not only for their class."""
+    return {str(path) for shape, path in shapes.subject_objects(rdflib.URIRef(SH + "path"))
+            if isinstance(path, rdflib.URIRef) and any((shape, rdflib.URIRef(n), None) in shapes for n in NESTING)}
+
+
+def _scope(change: gitrepo.Change, loaded: dict[str, LoadedFile], old_quads: dict[str, list[ox.Quad]], view: View, nesting: set[str]):
+    """The nodes whose verdict the change can alter, the quads (by file) their constraints read, and the value
+    nodes that nested shapes check.
 
     A node is in scope when a triple it reads changed: its own triples; for a statement claim, its subject's
     triples (statement-asserted), and for a subject, its claims (claim-backed, motivation-inferred); for an
     assessment, its judgements (assessment-dimension-once); for anything linking to a node, that node's class
-    and existence (sh:class, no-dangling-link); for a source, every source's key (source-key-unique).
+    and existence (sh:class, no-dangling-link), or all of it through a property a nested shape checks
+    (``nesting``); for a source, every source's key (source-key-unique).
     """
     changed = [r for r in change.paths if _in(r, (GRAPH_DIR, IMPORTS_DIR)) and r != IMPORT_MANIFEST]
     new_quads = {r: loaded[r].quads for r in changed if r in loaded}
@@ -583,12 +609,21 @@ def _scope(change: gitrepo.Change, loaded: dict[str, LoadedFile], old_quads: dic
     nodes = {n for n in nodes if view.exists(n)}
 
     quads: set[ox.Quad] = set()
+    nested: set[str] = set()
+    seen: set[str] = set()
     for node in nodes:
         about = view.about(node)
         quads.update(about)
-        for q in about:
-            if isinstance(q.object, ox.NamedNode) and not q.object.value.startswith(ONTOLOGY):
-                quads.update(view.about(q.object.value))  # one step out: class, existence, a claim's subject, judgements
+        for q in about:  # one step out
+            if not isinstance(q.object, ox.NamedNode) or q.object.value.startswith(ONTOLOGY):
+                continue
+            if q.predicate.value in DEEP or q.predicate.value in nesting:
+                quads.update(view.about(q.object.value))  # all of it: a claim's subject, judgements, a nested shape's value
+                if q.predicate.value in nesting and q.object.value.startswith(("http://", "https://")):
+                    nested.add(q.object.value)  # (pySHACL reads an IRI of any other scheme as a prefixed name)
+            elif q.object.value not in seen:
+                seen.add(q.object.value)
+                quads.update(view.types_or_any(q.object.value))  # its class for sh:class, or that it exists
         for claim in view.linking(node, RDF_SUBJECT):
             quads.update(view.about(claim.subject.value))
     quads.update(source_keys)
@@ -597,7 +632,7 @@ def _scope(change: gitrepo.Change, loaded: dict[str, LoadedFile], old_quads: dic
         by_file[relpath_of_graph(q.graph_name.value) or "<context>"].append(q)
     for relpath, ontology in view.ontology_quads().items():
         by_file[relpath] = ontology
-    return dict(by_file), nodes
+    return dict(by_file), nodes, nested - nodes
 
 
 # -- ontology changes ------------------------------------------------------------------------------------------
