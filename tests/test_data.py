@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from llm_atlas import Atlas
 from llm_atlas.layout import SourceFile
 from llm_atlas.loader import load_file
 from llm_atlas.structure import check_file
@@ -15,12 +14,9 @@ from .conftest import ROOT
 GRAPH_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "graph").rglob("*") if p.is_file())
 
 
-@pytest.fixture(scope="module")
-def atlas(tmp_path_factory):
-    atlas = Atlas.open(ROOT, tmp_path_factory.mktemp("store") / "store")
-    atlas.build()
-    yield atlas
-    atlas.close()
+@pytest.fixture
+def atlas(real_atlas):
+    return real_atlas
 
 
 @pytest.mark.parametrize("relpath", GRAPH_FILES)

@@ -43,10 +43,9 @@ from llm_atlas.query import SavedQuery
 from llm_atlas.sparql_client import MAX_WAIT, retry_after_seconds
 
 from .conftest import FIXTURES, ROOT, make_checkout
+from .hostile import HOSTILE_BACKSLASH, HOSTILE_QUOTE, HOSTILE_STRINGS
 
 WIKIDATA_FIXTURES = FIXTURES / "wikidata"
-HOSTILE_QUOTE = 'x" } ; DROP ALL ; { "'
-HOSTILE_BACKSLASH = 'a\\\\" . ?s ?p ?o #'  # a, two backslashes, a quote: the kind of text that ends a literal early
 
 
 # -- a real Oxigraph server ----------------------------------------------------------------------------
@@ -365,10 +364,7 @@ def test_apply_writes_nothing_when_a_file_cannot_be_formatted(wikidata, tmp_path
 # -- hostile labels ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("hostile", [
-    HOSTILE_QUOTE, HOSTILE_BACKSLASH, "}", "\\", '"', "'''", '"""', "a\nb", "tab\there", "x'} ; DROP ALL ; {'", "{ ?s ?p ?o }",
-    "\\u0022 } #", "\\U0001F600\\\\u0022", "\\\\\\u0022", "a\\\\\\", "\u00e9\u4e2d\U0001f600",
-])
+@pytest.mark.parametrize("hostile", [s for s in HOSTILE_STRINGS if s and "\x00" not in s])
 def test_a_literal_is_always_the_value_it_was_given(hostile):
     """The escaped literal, put in a query, reads back as exactly the value (pyoxigraph and rdflib agree)."""
     literal = sparql_literal(hostile)

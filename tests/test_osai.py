@@ -21,7 +21,7 @@ from llm_atlas.errors import UsageError
 from llm_atlas.namespaces import PREFIXES
 from llm_atlas.osai import OUTPUT, huggingface_ref, import_osai, name_key, org_key, slugify, snapshot_version
 
-from .conftest import FIXTURES, ROOT, SHARED, check_golden, make_checkout, overlay
+from .conftest import FIXTURES, ROOT, SHARED, check_golden, make_checkout, overlay, require
 
 OSAI = FIXTURES / "osai"
 INDEX = OSAI / "index"
@@ -333,8 +333,7 @@ def test_the_base_model_query_normalises_names_as_the_import_does():
 
 @pytest.fixture(scope="module")
 def real_import(tmp_path_factory):
-    if not REAL_INDEX.is_dir():
-        pytest.skip(f"the European Open Source AI Index snapshot is not at {REAL_INDEX} (shared/ is absent)")
+    require(REAL_INDEX.is_dir(), f"the European Open Source AI Index snapshot at {REAL_INDEX} (../shared)")
     base = tmp_path_factory.mktemp("real-osai")
     checkout = base / "atlas"
     checkout.mkdir()

@@ -8,7 +8,7 @@ with :class:`~llm_atlas.errors.StaleStoreWarning` that it answers from the last 
 >>> from llm_atlas import Atlas
 >>> atlas = Atlas.open()  # the checkout around the current directory           # doctest: +SKIP
 >>> atlas.query("study-sample").variables
-['organization', 'type', 'continent', 'project', 'governanceModel']
+['organization', 'organizationType', 'continent', 'project', 'governanceModel']
 >>> atlas.query("SELECT (COUNT(*) AS ?n) WHERE { ?o atlas:inSample true ; a atlas:Organization }").rows[0][0].value
 '14'
 >>> atlas.saved_query("stdy-sample")
@@ -240,7 +240,7 @@ class Atlas:
     def search(self, text: str, *, limit: int = 20, kinds=None):
         """Entities and concepts whose labels, alternative labels or identifiers match ``text``, best first.
 
-        >>> [(hit.curie, hit.field) for hit in atlas.search("bloom", limit=1)]
+        >>> [(hit.curie, hit.field) for hit in atlas.search("bloom", kinds=["project"], limit=1)]
         [('project:bloom', 'label')]
         """
         from .search import search
