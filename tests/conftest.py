@@ -71,6 +71,23 @@ def overlay(checkout: Path, layer: Path, skip: frozenset[str] = frozenset()) -> 
     return written
 
 
+OSAI_INDEX = FIXTURES / "osai" / "index"  # a snapshot, named "osai/index" under the snapshots folder FIXTURES
+
+
+def make_import_checkout(dest: Path) -> Path:
+    """The small fixture graph with the fixture index imported: imports/osai-index.ttl recorded in imports/MANIFEST.json.
+
+    The snapshots folder is ``FIXTURES``: a check regenerates the import from ``FIXTURES / "osai/index"``.
+    """
+    from llm_atlas import Atlas
+
+    checkout = make_checkout(dest)
+    overlay(checkout, FIXTURES / "osai" / "layer")
+    shutil.copyfile(ROOT / "graph/source/osai-index.ttl", checkout / "graph/source/osai-index.ttl")
+    Atlas.open(checkout, dest.parent / "import-store").import_osai(OSAI_INDEX, snapshots=FIXTURES)
+    return checkout
+
+
 @pytest.fixture(scope="session")
 def real_atlas(tmp_path_factory):
     """The atlas of this checkout, built once for the whole session. Read it; never change it."""

@@ -28,7 +28,6 @@ LOCAL_QUERY_NAMES = [
 # The columns each saved query returns (the contract with scripts and with the report).
 COLUMNS = {
     "missing-identifiers": ["kind", "identifier", "entity", "missingOfClass", "entityIri"],
-    "wikidata-facts": ["kind", "entity", "item", "itemLabel", "inception", "countries", "developers", "entityIri"],
     "osai-base-models": ["assessment", "baseModelName", "baseModel", "baseModelImported", "assessedModel", "assessmentIri", "baseModelIri"],
     "osai-study-projects": ["project", "model", "assessment", "open", "partial", "closed", "rated", "projectIri", "modelIri", "assessmentIri"],
     "artifacts-per-project": ["project", "relation", "artifact", "kind", "stage", "madeBy", "confidence", "projectIri", "artifactIri"],
@@ -210,7 +209,7 @@ def test_a_link_to_a_motivation_category_itself_is_listed(tmp_path):
 
 
 # An audit query whose empty answer is the goal: checked for consistency instead of for rows.
-MAY_BE_EMPTY = {"entities-without-identifier", "wikidata-facts"}
+MAY_BE_EMPTY = {"entities-without-identifier"}
 
 
 # Queries about imported releases: they answer once imports/ holds the ecosystem's records (the curated graph

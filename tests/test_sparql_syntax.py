@@ -84,10 +84,12 @@ def test_checking_a_federated_query_reaches_no_one(listener, form, service):
     escaped = "\\u0053" in text  # pyoxigraph reads escapes only in strings and IRIs: this one does not parse
     try:
         check_syntax(text)
-        parse_saved_query(f"#+ summary: s\n#+ question: q\n#+ tags: federated\n{text}\n", "federated")
         assert not escaped
-    except (SparqlSyntaxError, InvalidData):
+    except SparqlSyntaxError:
         assert escaped
+    with pytest.raises(InvalidData) as refused:  # a saved query may not reach outside: refused, and never run
+        parse_saved_query(f"#+ summary: s\n#+ question: q\n#+ tags: federated\n{text}\n", "federated")
+    assert {p.rule for p in refused.value.problems} == ({"query-syntax"} if escaped else {"sparql-service"})
     assert connections == [], "pyoxigraph evaluates SERVICE as soon as it parses: the check must parse an inert text"
     assert len(inert(text)) <= len(text)
 

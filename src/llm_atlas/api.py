@@ -34,15 +34,17 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import build as build_job
-from .errors import InvalidData, StaleStoreWarning, UnknownTermWarning, UsageError
+from .errors import InvalidData, Problem, StaleStoreWarning, UnknownTermWarning, UsageError
 from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
 from .namespaces import BASE, RDF_TYPE, curie
-from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
-from .staging import stage
+from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query, run_query_isolated
+from .staging import refuse_committed_store, stage
 from .store import open_store, read_manifest
 from .suggest import did_you_mean, nearest
+from .worker import Worker, WorkerFailed, WorkerTimeout
 
 QUERY_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+QUERY_TIMEOUT = 60.0  # seconds a saved query of the report may run (the study's answers take well under one)
 
 
 class Atlas:
@@ -69,6 +71,7 @@ class Atlas:
     def store(self) -> ox.Store:
         """The store as last built (built first if there is none yet). Reading methods call :meth:`refresh`."""
         if self._store is None:
+            refuse_committed_store(self.root, self.store_dir)  # a store someone committed is never read
             if read_manifest(self.store_dir) is None:
                 self.build()
             self._store = open_store(self.store_dir)
@@ -131,12 +134,15 @@ class Atlas:
         self.close()
         return validate_checkout(self.root, self.store_dir)
 
-    def check(self, base: str | None = None):
-        """The contribution check (files, entities, format, SHACL, history, summary); writes nothing."""
+    def check(self, base: str | None = None, *, snapshots: str | os.PathLike | None = None):
+        """The contribution check (names, files, entities, format, queries, SHACL, imports, history, summary); writes nothing.
+
+        ``snapshots``: the folder of external snapshots that imports/ is regenerated from (default ``../shared``).
+        """
         from .check import check
 
         self.close()
-        return check(self.root, self.store_dir, base)
+        return check(self.root, self.store_dir, base, snapshots=Path(snapshots) if snapshots else None)
 
     def format_check(self, paths: list[Path]):
         """Problems for the files (or folders) that are not in canonical form; writes nothing."""
@@ -295,9 +301,10 @@ class Atlas:
         written = write_network_outputs(self._fresh(), out, include_inferred=include_inferred, analysis=analysis)
         return written, analysis[0]
 
-    def report(self, out_dir: str | os.PathLike | None = None):
+    def report(self, out_dir: str | os.PathLike | None = None, *, query_timeout: float = QUERY_TIMEOUT):
         """The main job: validate, answer the study's questions, draw the network; written to ``out_dir``
-        (default: report/ in the checkout). Raises InvalidData, writing nothing, when the data is invalid."""
+        (default: report/ in the checkout). Raises InvalidData, writing nothing, when the data is invalid or a
+        saved query runs longer than ``query_timeout`` seconds (each runs in a worker process that is stopped)."""
         from . import report as report_job
         from .outputs import check_out_dir
 
@@ -308,7 +315,20 @@ class Atlas:
             raise InvalidData(validation.problems, validation.summary())
         warnings_count = sum(p.severity == "warning" for p in validation.problems)
         verdict = f"valid ({validation.entities} entity files, 0 errors, {warnings_count} warnings)"
-        return report_job.make_report(self.store, self.saved_queries(), out, root=self.root, verdict=verdict)
+        store = self.store
+        with Worker() as worker:  # each saved query in a child process, stopped after query_timeout seconds
+            def run(query: SavedQuery) -> QueryResult:
+                where = f"{QUERIES_DIR}/{query.name}.rq"
+                try:
+                    return run_query_isolated(worker, self.store_dir, query.text, bind_params(query, {}), timeout=query_timeout)
+                except WorkerTimeout:
+                    raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query ran longer than {query_timeout:g} s and "
+                                               "was stopped: make it selective enough to answer in seconds")], "a saved query did not finish") from None
+                except WorkerFailed as error:
+                    raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query could not be answered: {error}")],
+                                      "a saved query failed") from None
+
+            return report_job.make_report(store, self.saved_queries(), out, root=self.root, verdict=verdict, run=run)
 
     # -- writing commands ----------------------------------------------------------------------------------
 
@@ -318,19 +338,27 @@ class Atlas:
 
         return new_entity(self.root, kind, slug, label=label)
 
-    def import_source(self, source: str, path: str | os.PathLike, *, version: str | None = None):
-        """Import one snapshot of an external source into imports/<source>.trig; returns the ImportReport."""
+    def import_source(self, source: str, path: str | os.PathLike, *, version: str | None = None, snapshots: str | os.PathLike | None = None):
+        """Import one snapshot of an external source into imports/<source>.trig, recorded in imports/MANIFEST.json
+        (see :mod:`llm_atlas.import_provenance`); returns the ImportReport."""
+        from .import_provenance import record_import
         from .importers import import_source  # the importers load their sources' parsers only when importing
 
         self.close()
-        return import_source(source, Path(path), self.root, version=version)
+        report = import_source(source, Path(path), self.root, version=version)
+        record_import(self.root, source, Path(path), snapshots=Path(snapshots) if snapshots else None, commit=version)
+        return report
 
-    def import_osai(self, index_dir: Path, *, version: str | None = None):
-        """Import the European Open Source AI Index into imports/osai-index.ttl; returns the ImportReport."""
+    def import_osai(self, index_dir: Path, *, version: str | None = None, snapshots: str | os.PathLike | None = None):
+        """Import the European Open Source AI Index into imports/osai-index.ttl, recorded in imports/MANIFEST.json
+        (see :mod:`llm_atlas.import_provenance`); returns the ImportReport."""
+        from .import_provenance import record_import
         from .osai import import_osai
 
         self.close()
-        return import_osai(Path(index_dir), self.root, version=version)
+        report = import_osai(Path(index_dir), self.root, version=version)
+        record_import(self.root, "osai", Path(index_dir), snapshots=Path(snapshots) if snapshots else None, commit=report.version)
+        return report
 
     def link_wikidata(self, endpoint: str = "https://query.wikidata.org/sparql", *, kinds=None, apply: bool = False,
                       contact: str | None = None, **options):

@@ -91,17 +91,16 @@ def _check_args(p):
     p.add_argument("--base", metavar="REV", help="validate only what changed since this git revision (e.g. origin/main)")
     _problems_format(p)
     p.add_argument("--summary", metavar="FILE", help="write the Markdown summary (for a pull-request comment) to FILE")
+    p.add_argument("--snapshots", metavar="DIR", help="the external snapshots imports/ is regenerated from (default: ../shared, or $LLM_ATLAS_SNAPSHOTS)")
 
 
 def _check(atlas, args) -> int:
     from .store import atomic_write_text
 
-    report = atlas.check(args.base)
+    report = atlas.check(args.base, snapshots=args.snapshots)
     sys.stdout.write(render(report.problems, args.format))
-    if args.summary:
+    if args.summary:  # the Markdown summary goes only there; the terminal gets the problems and one verdict line
         atomic_write_text(Path(args.summary), report.summary_markdown())
-    elif args.format == "text" and args.base:
-        sys.stdout.write("\n" + report.summary_markdown())
     print(report.verdict(), file=sys.stderr)
     return EXIT_OK if report.clean else EXIT_INVALID
 
@@ -208,14 +207,16 @@ def _import_args(p):
     p.add_argument("path", help="a clone of the source (osai: the folder of system YAML files; hf-hub and open-llm-leaderboard: the AI Stack "
                                 "Map repository; scancode-licensedb reads the installed index: give .)")
     p.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
+    p.add_argument("--snapshots", metavar="DIR", help="the folder of snapshots PATH lies in, named relative to it in imports/MANIFEST.json "
+                                                      "(default: ../shared, or $LLM_ATLAS_SNAPSHOTS)")
     _problems_format(p)
 
 
 def _import(atlas, args) -> int:
     if args.dataset == "osai":
-        result = atlas.import_osai(Path(args.path), version=args.snapshot)
+        result = atlas.import_osai(Path(args.path), version=args.snapshot, snapshots=args.snapshots)
     else:
-        result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot)
+        result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot, snapshots=args.snapshots)
     sys.stdout.write(result.to_text())
     if args.format != "text":
         sys.stdout.write(render(result.skipped, args.format))
@@ -306,10 +307,14 @@ def _rules(atlas, args) -> int:
 def _report_args(p):
     p.add_argument("--out", help="folder to write report.md, report.html and the figures into (default: report/ in the checkout)")
     _problems_format(p)
+    p.add_argument("--query-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="stop a saved query that runs longer than this (default 60): it is reported as broken")
 
 
 def _report(atlas, args) -> int:
-    report = atlas.report(args.out)
+    if args.query_timeout <= 0:
+        raise UsageError("--query-timeout must be positive")
+    report = atlas.report(args.out, query_timeout=args.query_timeout)
     sys.stdout.write(report.to_text())
     for path in report.files:
         print(f"wrote {path}", file=sys.stderr)

@@ -49,6 +49,9 @@ from .rdfbridge import compact
 from .store import atomic_write_text
 
 SOURCE_KEY = "osai-index"
+# The importer's version in imports/MANIFEST.json: raise it whenever the same snapshot and atlas would give
+# other bytes, so that a check knows a difference is the importer's and not a hand edit.
+IMPORTER_VERSION = "1"
 SOURCE = BASE + "source/" + SOURCE_KEY
 DATASET = BASE + "import/" + SOURCE_KEY
 ASSESSMENT_BASE = DATASET + "/"
@@ -929,6 +932,13 @@ def import_osai(index_dir: Path, root: Path, *, version: str | None = None) -> I
     the source, and :class:`InvalidData` when the atlas itself does not load. Files of the index that
     cannot be used are in the report's ``skipped``, never raised.
     """
+    text, report = render_osai(index_dir, root, version=version)
+    atomic_write_text(Path(root) / OUTPUT, text)
+    return report
+
+
+def render_osai(index_dir: Path, root: Path, *, version: str | None = None) -> tuple[str, ImportReport]:
+    """What :func:`import_osai` would write, and its report; writes nothing (the check regenerates with it)."""
     index_dir, root = Path(index_dir), Path(root)
     if not index_dir.is_dir():
         raise UsageError(f"{index_dir} is not a folder: give the folder of the index's YAML files")
@@ -976,8 +986,7 @@ def import_osai(index_dir: Path, root: Path, *, version: str | None = None) -> I
     report.base_model_names = sum(1 for s in systems if s.base_model_name)
 
     text, _ = build_turtle(systems, outcomes, reconciler, snapshot)
-    atomic_write_text(root / OUTPUT, text)
-    return report
+    return text, report
 
 
-__all__ = ["import_osai", "ImportReport", "Matched", "Created", "Ambiguous", "name_key", "org_key", "OUTPUT"]
+__all__ = ["import_osai", "render_osai", "IMPORTER_VERSION", "ImportReport", "Matched", "Created", "Ambiguous", "name_key", "org_key", "OUTPUT"]
