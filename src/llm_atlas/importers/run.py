@@ -24,6 +24,8 @@ from .base import (
     A,
     Importer,
     ImportReport,
+    Link,
+    Owned,
     Record,
     Ref,
     literal,
@@ -102,15 +104,20 @@ class _Run:
 
     # -- entities ----------------------------------------------------------------------------------------
 
-    def core(self, iri: str, ref: Ref, description: str, graph: ox.NamedNode) -> None:
-        """Type, label, description and source of an entity this import created (once, in the first record about it)."""
+    def core(self, iri: str, ref: Ref, description: str, graph: ox.NamedNode, label: str = "") -> None:
+        """Type, label, description and source of an entity this import created (once, in the first record about it).
+
+        An organisation an import creates is not one of the study's sample (atlas:inSample false): the sample is
+        the curated graph's."""
         if iri in self.cored:
             return
         self.cored.add(iri)
         for cls in kind_classes(ref.kind):
             self.add(iri, A, cls, graph)
-        self.add(iri, RDFS + "label", literal(ref.name or ref.hf_id or iri.rsplit("/", 1)[-1], language="en"), graph)
+        self.add(iri, RDFS + "label", literal(label or ref.name or ref.hf_id or iri.rsplit("/", 1)[-1], language="en"), graph)
         self.add(iri, DCTERMS + "description", literal(description or self.importer.describe(ref.kind, ref.name), language="en"), graph)
+        if ref.kind == "organization":
+            self.add(iri, ATLAS + "inSample", literal("false", XSD + "boolean"), graph)
         self.provenance(iri, graph)
 
     def provenance(self, iri: str, graph: ox.NamedNode) -> None:
@@ -122,7 +129,26 @@ class _Run:
             resolution = self.reconciler.resolve_named(value)
             self.pending_refs.setdefault(resolution.iri, (value, resolution, location))
             return ox.NamedNode(resolution.iri)
+        if isinstance(value, Owned):
+            return ox.NamedNode(f"{graph.value}#{value.fragment}")
         return _term(value)
+
+    def link(self, record: Record, subject: str, predicate: str, link: Link) -> tuple[str, ox.NamedNode | ox.Literal] | None:
+        """The fact a Link gives: to the one entity that answers to it, or the source's name kept as a literal."""
+        found = self.reconciler.find(link.ref)
+        counts = self.report.links
+        if found.iri == subject:
+            counts["to itself"] = counts.get("to itself", 0) + 1
+            return None
+        if found.iri:
+            counts["linked"] = counts.get("linked", 0) + 1
+            return predicate, ox.NamedNode(found.iri)
+        if found.candidates:
+            counts["ambiguous"] = counts.get("ambiguous", 0) + 1
+            self.report.ambiguous.append(f"{record.location} {_local(predicate)} {link.ref.display!r} (kept as a name): " + ", ".join(found.candidates))
+        else:
+            counts["not found"] = counts.get("not found", 0) + 1
+        return link.name_predicate, literal(link.ref.name)
 
     # -- a record ----------------------------------------------------------------------------------------
 
@@ -140,6 +166,9 @@ class _Run:
         self.add(rec, ATLAS + "inImport", self.import_node)
         if record.reference_only:
             self.add(rec, ATLAS + "knownByReferenceOnly", literal("true", XSD + "boolean"))
+        if record.modified:
+            self.add(rec, DCTERMS + "modified", literal(record.modified, XSD + "date"))
+        report.left_out += record.problems
         if subject.outcome == "known":
             if subject.key:
                 self.add(rec, ATLAS + "matchedBy", MATCHKEY + subject.key)
@@ -152,13 +181,19 @@ class _Run:
 
         known = self.index.entities.get(subject.iri)
         if subject.outcome in ("new", "again"):
-            self.core(subject.iri, record.subject, record.description, graph)
+            self.core(subject.iri, record.subject, record.description, graph, record.label)
         elif known is not None and not known.curated:
             self.provenance(subject.iri, graph)
         curated = known is not None and known.curated
 
         for predicate, raw in record.facts:
-            value = self.value(raw, graph, record.location)
+            if isinstance(raw, Link):
+                linked = self.link(record, subject.iri, predicate, raw)
+                if linked is None:
+                    continue
+                predicate, value = linked
+            else:
+                value = self.value(raw, graph, record.location)
             self.fact(rec, graph, subject.iri, predicate, value, curated, known)
         for fragment, facts in record.nodes:
             node = f"{rec}#{fragment}"
