@@ -82,6 +82,9 @@ class Ref:
     ``kind`` is one of :data:`KIND_CLASSES`. ``name`` is the source's own name for it (also its label when
     the record creates the entity). ``creator`` is the organisation that makes it, itself a Ref.
     ``iri`` names an entity the importer knows exactly (a curated one, or one of its own by design).
+    ``owner`` is a namespace the creator publishes under when the source implies one (HELM's ``meta`` of
+    ``meta/llama-3-8b``, the Hub namespace of the release whose base model a record names): names of releases
+    in a Hub namespace that spells or starts with it count as the creator's.
     """
 
     kind: str
@@ -91,6 +94,7 @@ class Ref:
     repo: str = ""
     creator: Ref | None = None
     iri: str = ""
+    owner: str = ""
 
     def __post_init__(self):
         if self.kind not in KIND_CLASSES:

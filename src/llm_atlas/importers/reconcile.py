@@ -266,12 +266,11 @@ class Reconciler:
 
     def _creator(self, ref: Ref) -> tuple[set[str], set[str]]:
         """The organisations a Ref's creator names (IRIs, never created here) and the keys its releases' names may
-        start with or its Hub namespaces may spell: its names, its Hub namespaces, and the owner of ``owner/name``."""
+        start with or its Hub namespaces may spell: its names, its Hub namespaces, and the Ref's owner."""
         iris: set[str] = set()
         keys: set[str] = set()
-        if "/" in ref.name:
-            owner = ref.name.split("/", 1)[0]
-            keys |= {org_key(owner), joined(owner)}
+        if ref.owner:
+            keys |= {org_key(ref.owner), joined(ref.owner)}
         if ref.creator is None:
             return iris, keys - {""}
         found = self.find(ref.creator)
@@ -305,8 +304,9 @@ class Reconciler:
 
     def _by_name(self, ref: Ref) -> list[str]:
         """Entities of the Ref's kind, already known or created in this run, whose name equals the Ref's (as release
-        keys) and that are the Ref's creator's. A name is never enough without the creator."""
-        if not ref.name or (ref.creator is None and "/" not in ref.name):
+        keys) and that are the Ref's creator's. A name is never enough without the creator; a Ref with a Hub id
+        that matched nothing only finds entities that have no Hub id."""
+        if not ref.name or (ref.creator is None and not ref.owner):
             return []
         creators, keys = self._creator(ref)
         wanted = release_key(ref.name, keys)
@@ -319,6 +319,8 @@ class Reconciler:
                     entity = self.entity(iri)
                     if entity is None or iri in found or not self._made_by(entity, creators, keys):
                         continue
+                    if ref.hf_id and entity.hf:
+                        continue  # two Hub repositories are two releases, whatever their names: a Ref's own id did not match
                     own_keys = keys | {joined(namespace_of(h)) for h in entity.hf} - {""}
                     if any(release_key(n, own_keys) == wanted for n in entity.names | {entity.label} | entity.hf if n):
                         found.add(iri)
@@ -419,6 +421,21 @@ class Reconciler:
         self.mine[iri] = entity
         self.names.add(entity)
         return Resolution(iri, "new", candidates=tie)
+
+    def alias(self, iri: str, ref: Ref) -> None:
+        """A record of this run calls an entity the atlas already has by ``ref``'s name: later records may find it by that
+        name too (a base model written "DeepSeek-MoE-16B" for the release the Hub calls deepseek-moe-16b-base)."""
+        if iri in self.mine or not ref.name or ref.kind == "organization":
+            return
+        known = self.index.entities.get(iri)
+        if known is None:
+            return
+        known.names.add(ref.name)
+        if ref.creator is not None:
+            creator = self.find(ref.creator)
+            if creator.iri:
+                known.creators.add(creator.iri)
+        self.names.add(Known(iri, known.kind, known.curated, names={ref.name}))
 
     def resolve_named(self, ref: Ref) -> Resolution:
         """As :meth:`resolve`, and a name-only Ref seen before in this run (same kind, same name and creator) is reused."""

@@ -44,6 +44,9 @@ CONFIDENCE = ONTOLOGY + "confidence/"
 SINGLE_VALUED = {ATLAS + p for p in ("license", "releaseDate", "dateCreated", "parameterCount", "access", "inFamily", "inSeries")}
 # A release has one base model whatever the kind of derivation (a merge has several: not in this group).
 BASE_MODEL_GROUP = {ATLAS + p for p in ("baseModel", "fineTunedFrom", "quantizedFrom", "adapterOf", "continuedPretrainingOf", "distilledFrom")}
+# A fact that goes with another of the same record: when the record's licence is kept as a differing statement,
+# so is its spelling of the licence (else the entity would show one source's spelling beside another's licence).
+COMPANIONS = {ATLAS + "licenseName": ATLAS + "license"}
 
 
 def _term(value) -> ox.NamedNode | ox.Literal:
@@ -186,6 +189,7 @@ class _Run:
             self.provenance(subject.iri, graph)
         curated = known is not None and known.curated
 
+        diverted: set[str] = set()  # predicates of this record kept as differing statements
         for predicate, raw in record.facts:
             if isinstance(raw, Link):
                 linked = self.link(record, subject.iri, predicate, raw)
@@ -194,16 +198,20 @@ class _Run:
                 predicate, value = linked
             else:
                 value = self.value(raw, graph, record.location)
-            self.fact(rec, graph, subject.iri, predicate, value, curated, known)
+            if COMPANIONS.get(predicate) in diverted:
+                self.differing(rec, graph, subject.iri, predicate, value)
+            elif not self.fact(rec, graph, subject.iri, predicate, value, curated, known):
+                diverted.add(predicate)
         for fragment, facts in record.nodes:
             node = f"{rec}#{fragment}"
             for predicate, raw in facts:
                 self.add(node, predicate, self.value(raw, graph, record.location), graph)
 
-    def fact(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value, curated: bool, known) -> None:
+    def fact(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value, curated: bool, known) -> bool:
+        """Write one fact of a record; False when it is kept as a differing statement instead."""
         written = str(value)
         if curated and (predicate, written) in self.index.curated_facts.get(subject, ()):
-            return  # the curated file says it already, with its own claim; the record's atlas:describes corroborates it
+            return True  # the curated file says it already, with its own claim; the record's atlas:describes corroborates it
         earlier: set[str] = set()
         if known is not None:
             group = BASE_MODEL_GROUP if predicate in BASE_MODEL_GROUP else {predicate}
@@ -213,14 +221,17 @@ class _Run:
             mine = self.asserted[(subject, "base" if predicate in BASE_MODEL_GROUP else predicate)]
             if (earlier and written not in earlier) or (mine and written not in mine):
                 self.differing(rec, graph, subject, predicate, value)
-                return
+                return False
             if written in earlier:
-                return  # said already by a source of higher precedence: the record's atlas:describes corroborates it
+                return True  # said already by a source of higher precedence: the record's atlas:describes corroborates it
             mine.add(written)
         self.add(subject, predicate, value, graph)
         if curated:  # the curated graph's rule: every claim-property fact on a curated entity has its statement claim
             shown = value.value.rsplit("/", 1)[-1] if isinstance(value, ox.NamedNode) else value.value
-            claim = f"{subject}#{self.importer.source}-{_local(predicate)}-{slugify(shown, 40) or short_hash(written)}"
+            slug = slugify(shown, 40)
+            if not slug or slug != slugify(shown, 1000):  # cut short: two values may share the first 40 characters
+                slug = "-".join(filter(None, (slug, short_hash(written))))
+            claim = f"{subject}#{self.importer.source}-{_local(predicate)}-{slug}"
             self.add(claim, A, ATLAS + "StatementClaim", graph)
             self.add(claim, RDF + "subject", subject, graph)
             self.add(claim, RDF + "predicate", predicate, graph)
@@ -228,6 +239,7 @@ class _Run:
             self.add(claim, ATLAS + "source", self.source, graph)
             self.add(claim, ATLAS + "confidence", CONFIDENCE + "stated", graph)
             self.add(claim, PROV + "wasDerivedFrom", rec, graph)
+        return True
 
     def differing(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value) -> None:
         node = f"{rec}#differs-{_local(predicate)}-{short_hash(str(value))}"
@@ -283,6 +295,8 @@ def run_import(importer: Importer, path: Path, root: Path, registry: dict, *, ve
     resolved = []
     for record in records:  # subjects first, so that a link to an entity another record describes is not a reference
         resolution = run.reconciler.resolve_named(record.subject)
+        if resolution.outcome == "known":
+            run.reconciler.alias(resolution.iri, record.subject)
         run.described.add(resolution.iri)
         if resolution.outcome == "new":
             run.report.created += 1
