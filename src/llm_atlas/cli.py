@@ -74,10 +74,11 @@ def make_parser() -> argparse.ArgumentParser:
     commands.add_parser("queries", help="list the saved queries with their summary and parameters")
     imp = commands.add_parser("import", help="import an external dataset into imports/ (osai: the European Open Source AI Index)",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    imp.add_argument("dataset", choices=("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard"),
+    imp.add_argument("dataset", choices=("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard", "mot", "helm"),
                      help="which source (docs/importing.md says what each reads)")
     imp.add_argument("path", help="a clone of the source (for osai: the folder of system YAML files; for hf-hub and "
-                                  "open-llm-leaderboard: the AI Stack Map repository; scancode-licensedb reads the installed index: give .)")
+                                  "open-llm-leaderboard: the AI Stack Map repository; mot: a clone of lfai/model_openness_tool; helm: a clone of "
+                                  "stanford-crfm/helm; scancode-licensedb reads the installed index: give .)")
     imp.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
     imp.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print skipped files")
 
@@ -180,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
                 result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot)
                 sys.stdout.write(result.to_text())
                 if args.format != "text":
-                    sys.stdout.write(render(result.skipped, args.format))
+                    sys.stdout.write(render(result.skipped + result.left_out, args.format))
                 return EXIT_INVALID if result.has_errors else EXIT_OK
             result = atlas.import_osai(Path(args.path), version=args.snapshot)
             sys.stdout.write(result.to_text())
