@@ -187,3 +187,9 @@ def test_docstring_examples(module):
 
     result = doctest.testmod(importlib.import_module(f"llm_atlas.importers.{module}"))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_the_command_line_offers_every_importer():
+    from llm_atlas.cli import IMPORT_SOURCES
+
+    assert set(IMPORT_SOURCES) == set(REGISTRY) | {"osai"}
