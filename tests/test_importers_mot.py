@@ -110,8 +110,10 @@ def test_releases_are_matched_by_hub_id_first_then_by_name_with_producer(store):
 
 def test_a_curated_release_gets_claims_and_a_differing_licence(store):
     # the Hub said apache-2.0 first: MOT's MIT is kept as a differing statement, its spelling with it
-    rows = ask(store, "SELECT ?p ?o WHERE { ?d a atlas:DifferingStatement ; rdf:subject model:alpha-7b ; rdf:predicate ?p ; rdf:object ?o }")
-    assert [(short(p), o) for p, o in rows] == [("license", "<https://spdx.org/licenses/MIT>"), ("licenseName", '"MIT"')]
+    rows = ask(store, "SELECT ?p ?o ?name WHERE { ?d a atlas:DifferingStatement ; rdf:subject model:alpha-7b ; rdf:predicate ?p ; rdf:object ?o ; "
+                      "atlas:licenseName ?name }")
+    assert [(short(p), o, n) for p, o, n in rows] == [("license", "<https://spdx.org/licenses/MIT>", '"MIT"')]
+    assert ask(store, "SELECT ?n WHERE { model:alpha-7b atlas:licenseName ?n }") == []
     assert ask(store, "SELECT ?o WHERE { model:alpha-7b atlas:license ?o }") == []
     # every fact on the curated release has its statement claim, derived from the record
     unbacked = ask(store, "SELECT ?p ?o WHERE { model:alpha-7b ?p ?o . FILTER NOT EXISTS { ?c a atlas:StatementClaim ; rdf:subject model:alpha-7b ; "

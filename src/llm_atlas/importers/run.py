@@ -45,7 +45,8 @@ SINGLE_VALUED = {ATLAS + p for p in ("license", "releaseDate", "dateCreated", "p
 # A release has one base model whatever the kind of derivation (a merge has several: not in this group).
 BASE_MODEL_GROUP = {ATLAS + p for p in ("baseModel", "fineTunedFrom", "quantizedFrom", "adapterOf", "continuedPretrainingOf", "distilledFrom")}
 # A fact that goes with another of the same record: when the record's licence is kept as a differing statement,
-# so is its spelling of the licence (else the entity would show one source's spelling beside another's licence).
+# its spelling of the licence is said of that statement (else the entity would show one source's spelling beside
+# another's licence, and the disagreement would be listed twice).
 COMPANIONS = {ATLAS + "licenseName": ATLAS + "license"}
 
 
@@ -189,7 +190,7 @@ class _Run:
             self.provenance(subject.iri, graph)
         curated = known is not None and known.curated
 
-        diverted: set[str] = set()  # predicates of this record kept as differing statements
+        diverted: dict[str, str] = {}  # predicate -> the differing statement this record's fact became
         for predicate, raw in record.facts:
             if isinstance(raw, Link):
                 linked = self.link(record, subject.iri, predicate, raw)
@@ -199,19 +200,21 @@ class _Run:
             else:
                 value = self.value(raw, graph, record.location)
             if COMPANIONS.get(predicate) in diverted:
-                self.differing(rec, graph, subject.iri, predicate, value)
-            elif not self.fact(rec, graph, subject.iri, predicate, value, curated, known):
-                diverted.add(predicate)
+                self.add(diverted[COMPANIONS[predicate]], predicate, value, graph)
+                continue
+            statement = self.fact(rec, graph, subject.iri, predicate, value, curated, known)
+            if statement:
+                diverted.setdefault(predicate, statement)
         for fragment, facts in record.nodes:
             node = f"{rec}#{fragment}"
             for predicate, raw in facts:
                 self.add(node, predicate, self.value(raw, graph, record.location), graph)
 
-    def fact(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value, curated: bool, known) -> bool:
-        """Write one fact of a record; False when it is kept as a differing statement instead."""
+    def fact(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value, curated: bool, known) -> str:
+        """Write one fact of a record; when it is kept as a differing statement instead, that statement's IRI (else "")."""
         written = str(value)
         if curated and (predicate, written) in self.index.curated_facts.get(subject, ()):
-            return True  # the curated file says it already, with its own claim; the record's atlas:describes corroborates it
+            return ""  # the curated file says it already, with its own claim; the record's atlas:describes corroborates it
         earlier: set[str] = set()
         if known is not None:
             group = BASE_MODEL_GROUP if predicate in BASE_MODEL_GROUP else {predicate}
@@ -220,10 +223,9 @@ class _Run:
         if predicate in SINGLE_VALUED or predicate in BASE_MODEL_GROUP:
             mine = self.asserted[(subject, "base" if predicate in BASE_MODEL_GROUP else predicate)]
             if (earlier and written not in earlier) or (mine and written not in mine):
-                self.differing(rec, graph, subject, predicate, value)
-                return False
+                return self.differing(rec, graph, subject, predicate, value)
             if written in earlier:
-                return True  # said already by a source of higher precedence: the record's atlas:describes corroborates it
+                return ""  # said already by a source of higher precedence: the record's atlas:describes corroborates it
             mine.add(written)
         self.add(subject, predicate, value, graph)
         if curated:  # the curated graph's rule: every claim-property fact on a curated entity has its statement claim
@@ -239,9 +241,9 @@ class _Run:
             self.add(claim, ATLAS + "source", self.source, graph)
             self.add(claim, ATLAS + "confidence", CONFIDENCE + "stated", graph)
             self.add(claim, PROV + "wasDerivedFrom", rec, graph)
-        return True
+        return ""
 
-    def differing(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value) -> None:
+    def differing(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value) -> str:
         node = f"{rec}#differs-{_local(predicate)}-{short_hash(str(value))}"
         self.add(node, A, ATLAS + "DifferingStatement", graph)
         self.add(node, RDF + "subject", subject, graph)
@@ -250,6 +252,7 @@ class _Run:
         self.add(node, ATLAS + "source", self.source, graph)
         self.add(node, ATLAS + "confidence", CONFIDENCE + "stated", graph)
         self.add(node, PROV + "wasDerivedFrom", rec, graph)
+        return node
 
     # -- entities only linked to -------------------------------------------------------------------------
 
