@@ -258,7 +258,8 @@ class _Run:
 
     def write_references(self) -> None:
         """An entity a record links to but no record describes gets a record of its own, marked reference only,
-        so that no link dangles."""
+        so that no link dangles. The record states the identifier the link names it by (its Hub id): that is what
+        the atlas knows of it, and what a later import recognises it by."""
         while self.pending_refs:
             iri, (ref, resolution, location) = min(self.pending_refs.items())
             del self.pending_refs[iri]
@@ -267,6 +268,8 @@ class _Run:
             evidence = f"https://huggingface.co/{'datasets/' if ref.kind == 'dataset' else ''}{ref.hf_id}" if ref.hf_id else self.snapshot.homepage
             record = Record(key=f"ref {iri.removeprefix(BASE)}", location=location, evidence=evidence, subject=ref,
                             reference_only=True, description=f"Known to the atlas only because {self.importer.title} links to it.")
+            if ref.hf_id:
+                record.add(ATLAS + "huggingFaceId", literal(ref.hf_id))
             self.described.add(iri)
             self.report.references += 1
             self.report.created += 1
