@@ -200,13 +200,13 @@ def _new(atlas, args) -> int:
 
 
 # llm_atlas.importers.REGISTRY's keys (and osai, the index's own importer), without importing the importers for --help
-IMPORT_SOURCES = ("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard", "mot")
+IMPORT_SOURCES = ("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard", "mot", "helm")
 
 
 def _import_args(p):
     p.add_argument("dataset", choices=IMPORT_SOURCES, metavar="SOURCE", help="which source: " + ", ".join(IMPORT_SOURCES))
     p.add_argument("path", help="a clone of the source (osai: the folder of system YAML files; hf-hub and open-llm-leaderboard: the AI Stack "
-                                "Map repository; mot: lfai/model_openness_tool; scancode-licensedb reads the "
+                                "Map repository; mot: lfai/model_openness_tool; helm: stanford-crfm/helm; scancode-licensedb reads the "
                                 "installed index: give .)")
     p.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
     _problems_format(p)
