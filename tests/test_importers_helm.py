@@ -145,3 +145,24 @@ def test_models_that_are_not_llms_are_typed_by_what_helm_says(store):
 def test_helm_dates_and_access_mapping():
     assert (helm_date("2023-06-22"), helm_date("2024-6-5"), helm_date("2024-18-4"), helm_date("yesterday")) == ("2023-06-22", "2024-06-05", "", "")
     assert {k: short(v) for k, v in ACCESS.items()} == {"open": "open-weights", "limited": "api-only", "closed": "closed"}
+
+
+def test_an_import_file_no_importer_writes_is_read_first(tmp_path):
+    """imports/osai-index.ttl predates the importer design: its organisations are matched, its IRIs never minted again."""
+    checkout = make_checkout(tmp_path / "atlas")
+    overlay(checkout, FIXTURES / "importers" / "overlay")
+    (checkout / "imports").mkdir()
+    (checkout / "imports" / "legacy.ttl").write_text(
+        "@prefix atlas: <https://w3id.org/llm-atlas/ontology/> .\n@prefix organization: <https://w3id.org/llm-atlas/organization/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'organization:acme-ai a atlas:Organization ; rdfs:label "ACME AI"@en .\n'
+        'organization:zed a atlas:Organization ; rdfs:label "Zed Industries"@en .\n', encoding="utf-8")
+    report = import_source("helm", HELM, checkout, version="fixture")
+    store = ox.Store()
+    store.load(path=str(checkout / "imports" / "helm.trig"), format=ox.RdfFormat.TRIG)
+    makers = {short(m): short(o) for m, o in ask(store, "SELECT ?m ?o WHERE { ?m atlas:createdBy ?o }")}
+    assert makers["acme-ai-acme-large"] == "acme-ai"  # "Acme AI" is the legacy file's ACME AI
+    assert makers["zed-zed-1b"] != "zed"  # another organisation called Zed: a new IRI, not the legacy file's
+    assert ask(store, "SELECT ?l WHERE { organization:acme-ai rdfs:label ?l }") == []
+    assert makers["zed-zed-1b"].startswith("zed-")
+    assert report.matched_by == {"name-creator": 1}  # the curated Alpha-7B; the legacy file holds no release

@@ -181,7 +181,7 @@ class AtlasIndex:
             curated_subjects.add(entity)
             curated_facts[entity] |= {(t.predicate.value, str(t.object)) for t in triples if t.subject == ox.NamedNode(entity)}
         for path in import_files:
-            store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.TRIG))
+            store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.TURTLE))
         prefixes = {"atlas": ONTOLOGY, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": "http://www.w3.org/2004/02/skos/core#"}
         known: dict[str, Known] = {}
         for row in store.query(_ENTITY_QUERY, prefixes=prefixes, use_default_graph_as_union=True):
@@ -457,8 +457,13 @@ def kind_classes(kind: str) -> tuple[str, ...]:
 
 
 def import_files_before(root: Path, precedence: int, registry: dict) -> list[Path]:
-    """The import files an import of this precedence reconciles against (those that run before it)."""
-    files = []
+    """The import files an import of this precedence reconciles against: those that run before it, and first the
+    files of imports/ that no registered importer writes (imports/osai-index.ttl, from the importer that predates
+    this design), which are given data to every registered import. Without them, an import minted IRIs that file
+    already uses (organization:prompthero twice, with two labels) and made second entities of its organisations."""
+    folder = root / IMPORTS_DIR
+    written = {f"{importer.source}.trig" for importer in registry.values()}
+    files = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix in (".ttl", ".trig") and p.name not in written) if folder.is_dir() else []
     for importer in sorted(registry.values(), key=lambda i: (i.precedence, i.source)):
         if importer.precedence < precedence:
             path = root / IMPORTS_DIR / f"{importer.source}.trig"
