@@ -199,13 +199,14 @@ def _new(atlas, args) -> int:
 
 
 # llm_atlas.importers.REGISTRY's keys (and osai, the index's own importer), without importing the importers for --help
-IMPORT_SOURCES = ("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard")
+IMPORT_SOURCES = ("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard", "mot", "helm")
 
 
 def _import_args(p):
     p.add_argument("dataset", choices=IMPORT_SOURCES, metavar="SOURCE", help="which source: " + ", ".join(IMPORT_SOURCES))
     p.add_argument("path", help="a clone of the source (osai: the folder of system YAML files; hf-hub and open-llm-leaderboard: the AI Stack "
-                                "Map repository; scancode-licensedb reads the installed index: give .)")
+                                "Map repository; mot: lfai/model_openness_tool; helm: stanford-crfm/helm; scancode-licensedb reads the "
+                                "installed index: give .)")
     p.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
     p.add_argument("--snapshots", metavar="DIR", help="the folder of snapshots PATH lies in, named relative to it in imports/MANIFEST.json "
                                                       "(default: ../shared, or $LLM_ATLAS_SNAPSHOTS)")
@@ -219,7 +220,7 @@ def _import(atlas, args) -> int:
         result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot, snapshots=args.snapshots)
     sys.stdout.write(result.to_text())
     if args.format != "text":
-        sys.stdout.write(render(result.skipped, args.format))
+        sys.stdout.write(render(result.skipped + getattr(result, "left_out", []), args.format))
     return EXIT_INVALID if result.has_errors else EXIT_OK
 
 

@@ -100,6 +100,8 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
                                    "newer layout of the source); nothing of it is imported."),
     "import-record": ("import", "One record of a snapshot is not usable (an id that is not a Hub id, a duplicate row); it is skipped and "
                                 "the rest is imported."),
+    "import-value": ("import", "One value of a record is not usable (a Hugging Face URL that is a collection page or names another release, "
+                               "a location that is not a web address, an unknown component); it is left out and the rest of the record is imported."),
     "history-removed": ("history", "A file that existed at the base revision is gone: IRIs are never deleted; deprecate the entity instead (owl:deprecated true, dcterms:isReplacedBy)."),
 }
 

@@ -7,6 +7,11 @@ out exactly one entity of the right kind (matchkey: Hugging Face id, then arXiv 
 normalised name with creator), reusing what this import created before, and otherwise mints an IRI from the
 strongest key it has. A key that picks out several entities is a tie: the record gets an entity of its own
 and the candidates are listed for review, never merged by guess.
+
+Names are compared as keys (:func:`release_key`, :func:`organisation_key`) through an index, so that a name
+costs a dictionary look-up, not a walk over every entity; the index also holds what the current run has
+created, so that two records of one source that name one release by name (without a shared identifier)
+reach one entity.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from ..layout import GRAPH_DIR, IMPORTS_DIR
 from ..namespaces import BASE, ONTOLOGY
 from .base import KIND_CLASSES, KIND_FOLDER, Ref, fold, short_hash, slugify
 
-MATCH_KEYS = ("huggingface-id", "arxiv-id", "repository", "name-creator")
+MATCH_KEYS = ("huggingface-id", "arxiv-id", "repository", "name-creator", "organization-name")
 MATCHKEY = ONTOLOGY + "match-key/"
 
 _KIND_OF_LEVEL = {ONTOLOGY + "ModelRelease": "model-release", ONTOLOGY + "ModelFamily": "model-family"}
@@ -45,7 +50,10 @@ _CREATOR_NOISE = {"ai", "inc", "ltd", "llc", "gmbh", "group", "corp", "corporati
 
 
 def org_key(text: str) -> str:
-    """An organisation's name for matching: ``Mistral AI`` and ``mistralai`` are one; ``Meta`` stays ``meta``.
+    """A creator's name as a prefix of its releases' names: ``Mistral AI`` and ``mistralai`` are one; ``Meta`` stays ``meta``.
+
+    Looser than :func:`organisation_key` ("Labs" and "Research" do not count): it only strips a maker's name
+    from a release name, it never decides that two organisations are one.
 
     >>> [org_key(n) for n in ("Mistral AI", "mistralai", "Alibaba Group", "Meta", "EleutherAI", "Hugging Face")]
     ['mistral', 'mistral', 'alibaba', 'meta', 'eleuther', 'huggingface']
@@ -59,22 +67,56 @@ def org_key(text: str) -> str:
     return key
 
 
-def release_key(name: str, creator_keys: set[str] = frozenset()) -> str:
+_LEGAL_FORMS = {"inc", "ltd", "llc", "gmbh", "corp", "corporation", "co", "limited", "plc", "group", "ai"}
+
+
+def organisation_key(text: str) -> str:
+    """An organisation's name for deciding that two spellings name one organisation.
+
+    Case, accents, punctuation, a trailing legal form or "Group", and a trailing "AI" do not count; every
+    other word does, so that a lab is not merged into its company ("Cohere" and "Cohere Labs" stay two).
+    Spellings that this cannot tell apart or together are decided in ``data/creator-names.csv``.
+
+    >>> [organisation_key(n) for n in ("Mistral AI", "mistralai", "Alibaba Group", "AI21 Labs", "DeepSeek-AI", "01.AI", "Cohere Labs", "TII UAE")]
+    ['mistral', 'mistral', 'alibaba', 'ai21labs', 'deepseek', '01', 'coherelabs', 'tiiuae']
+    """
+    tokens = re.findall(r"[a-z0-9]+", fold(text))
+    while len(tokens) > 1 and tokens[0] == "the":
+        tokens.pop(0)
+    while len(tokens) > 1 and tokens[-1] in _LEGAL_FORMS:
+        tokens.pop()
+    key = "".join(tokens)
+    if len(tokens) == 1 and key.endswith("ai") and len(key) >= 6:
+        key = key[:-2]
+    return key
+
+
+def joined(name: str) -> str:
+    """A name's letters and digits only, folded: ``Meta-Llama-3-8B`` -> ``metallama38b`` (the owner of ``owner/name`` dropped)."""
+    return "".join(re.findall(r"[a-z0-9]+", fold(name.rsplit("/", 1)[-1])))
+
+
+def release_key(name: str, creator_keys: set[str] | frozenset[str] = frozenset()) -> str:
     """A release's name for matching, versions and sizes kept: ``Llama 3 (8B)``, ``Meta-Llama-3-8B`` -> ``llama38b``.
 
-    Leading tokens that name the creator (``meta``, ``meta-llama``) are dropped, so a name with and without
-    its maker's prefix compare equal; everything but letters and digits is dropped.
+    The shortest run of leading words that spells a creator key (``meta`` of ``Meta-Llama``) is dropped, so a
+    name with and without its maker's prefix compare equal; a longer run is kept (``metallama`` is also a key
+    of Meta's, by its Hub namespace, but dropping it would drop the family name). Everything but letters and
+    digits is dropped; the owner of ``owner/name`` does not count.
 
-    >>> release_key("Meta-Llama-3-8B", {"meta", "metallama"}), release_key("Llama 3 (8B)")
-    ('llama38b', 'llama38b')
+    >>> release_key("Meta-Llama-3-8B", {"meta", "metallama"}), release_key("Llama 3 (8B)"), release_key("meta/llama-3-8b", {"meta"})
+    ('llama38b', 'llama38b', 'llama38b')
     """
     tokens = re.findall(r"[a-z0-9]+", fold(name.rsplit("/", 1)[-1]))
-    joined = "".join(tokens)
-    for key in sorted(creator_keys, key=len, reverse=True):
-        if key and joined.startswith(key) and len(joined) > len(key):
-            joined = joined[len(key):]
-            break
-    return joined
+    for cut in range(1, len(tokens)):
+        if "".join(tokens[:cut]) in creator_keys:
+            return "".join(tokens[cut:])
+    return "".join(tokens)
+
+
+def namespace_of(hf_id: str) -> str:
+    """The owner of a Hub id, casefolded (``meta-llama/Llama-3.1-8B`` -> ``meta-llama``); "" for an id without one."""
+    return hf_key(hf_id).split("/", 1)[0] if "/" in hf_id else ""
 
 
 @dataclass
@@ -85,6 +127,7 @@ class Known:
     kind: str
     curated: bool
     label: str = ""
+    names: set[str] = field(default_factory=set)  # label and alternative labels
     hf: set[str] = field(default_factory=set)
     arxiv: set[str] = field(default_factory=set)
     repos: set[str] = field(default_factory=set)
@@ -93,10 +136,11 @@ class Known:
 
 
 _ENTITY_QUERY = """
-SELECT ?e ?type ?label ?hf ?arxiv ?repo ?creator WHERE {
+SELECT ?e ?type ?label ?alt ?hf ?arxiv ?repo ?creator WHERE {
   ?e a ?type .
   VALUES ?type { atlas:ModelRelease atlas:ModelFamily atlas:Dataset atlas:Benchmark atlas:Organization atlas:Leaderboard }
   OPTIONAL { ?e rdfs:label ?label }
+  OPTIONAL { ?e skos:altLabel ?alt }
   OPTIONAL { ?e atlas:huggingFaceId ?hf }
   OPTIONAL { ?e atlas:arxivId ?arxiv }
   OPTIONAL { ?e atlas:sourceRepository ?repo }
@@ -113,6 +157,7 @@ class AtlasIndex:
         self.org_hf = org_hf  # Hub namespace (casefolded) -> organisation IRI
         self.curated_facts: dict[str, set[tuple[str, str]]] = {}  # curated entity -> (predicate, written object) it states
         self.by: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (key kind, entity kind, value) -> IRIs
+        self.names = NameIndex()
         for e in sorted(entities, key=lambda e: e.iri):
             for value in e.hf:
                 self.by[("huggingface-id", e.kind, hf_key(value))].append(e.iri)
@@ -120,6 +165,7 @@ class AtlasIndex:
                 self.by[("arxiv-id", e.kind, value)].append(e.iri)
             for value in e.repos:
                 self.by[("repository", e.kind, repo_key(value))].append(e.iri)
+            self.names.add(e)
 
     @classmethod
     def read(cls, root: Path, import_files: list[Path], store: ox.Store | None = None) -> AtlasIndex:
@@ -135,8 +181,8 @@ class AtlasIndex:
             curated_subjects.add(entity)
             curated_facts[entity] |= {(t.predicate.value, str(t.object)) for t in triples if t.subject == ox.NamedNode(entity)}
         for path in import_files:
-            store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.TRIG))
-        prefixes = {"atlas": ONTOLOGY, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+            store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.TURTLE))
+        prefixes = {"atlas": ONTOLOGY, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": "http://www.w3.org/2004/02/skos/core#"}
         known: dict[str, Known] = {}
         for row in store.query(_ENTITY_QUERY, prefixes=prefixes, use_default_graph_as_union=True):
             iri, type_ = row["e"].value, row["type"].value
@@ -146,8 +192,12 @@ class AtlasIndex:
             entity = known.get(iri)
             if entity is None:
                 entity = known[iri] = Known(iri, kind, iri in curated_subjects)
-            if row["label"] is not None and not entity.label:
-                entity.label = row["label"].value
+            if row["label"] is not None:
+                entity.names.add(row["label"].value)
+                if not entity.label or row["label"].value < entity.label:
+                    entity.label = row["label"].value
+            if row["alt"] is not None:
+                entity.names.add(row["alt"].value)
             if row["hf"] is not None:
                 entity.hf.add(row["hf"].value)
             if row["arxiv"] is not None:
@@ -171,10 +221,29 @@ class AtlasIndex:
         return index
 
 
+class NameIndex:
+    """Entities by the keys of their names: releases (and other artefacts) by :func:`joined` name, organisations
+    by :func:`organisation_key`. Candidates only: :meth:`Reconciler._by_name` decides."""
+
+    def __init__(self):
+        self.artefacts: dict[tuple[str, str], list[str]] = defaultdict(list)  # (kind, joined name) -> IRIs
+        self.organisations: dict[str, list[str]] = defaultdict(list)  # organisation key -> IRIs
+
+    def add(self, entity: Known) -> None:
+        if entity.kind == "organization":
+            for key in sorted({organisation_key(n) for n in entity.names | {entity.label} if n} - {""}):
+                if entity.iri not in self.organisations[key]:
+                    self.organisations[key].append(entity.iri)
+            return
+        for key in sorted({joined(n) for n in entity.names | {entity.label} | entity.hf if n} - {""}):
+            if entity.iri not in self.artefacts[(entity.kind, key)]:
+                self.artefacts[(entity.kind, key)].append(entity.iri)
+
+
 @dataclass
 class Resolution:
     iri: str
-    outcome: str  # "known" (matched to an existing entity), "new" (this import created it), "again" (created earlier in this import)
+    outcome: str  # "known" (matched to an existing entity), "new" (this import created it), "again" (created earlier in this import), "none" (find only)
     key: str = ""  # the match key (for "known")
     curated: bool = False
     candidates: tuple[str, ...] = ()  # a tie left for review
@@ -187,38 +256,85 @@ class Reconciler:
         self.index = index
         self.created: dict[str, tuple[str, Ref]] = {}  # IRI -> (kind, the first Ref that created it)
         self.own: dict[tuple[str, str, str], str] = {}  # (key kind, entity kind, value) -> IRI created in this run
+        self.mine: dict[str, Known] = {}  # what this run created, as the index knows entities (for matching by name)
+        self.names = NameIndex()  # ... and by name
 
-    def _creator_iris(self, ref: Ref) -> set[str]:
+    def entity(self, iri: str) -> Known | None:
+        return self.index.entities.get(iri) or self.mine.get(iri)
+
+    # -- names ---------------------------------------------------------------------------------------------
+
+    def _creator(self, ref: Ref) -> tuple[set[str], set[str]]:
+        """The organisations a Ref's creator names (IRIs, never created here) and the keys its releases' names may
+        start with or its Hub namespaces may spell: its names, its Hub namespaces, and the Ref's owner."""
+        iris: set[str] = set()
+        keys: set[str] = set()
+        if ref.owner:
+            keys |= {org_key(ref.owner), joined(ref.owner)}
         if ref.creator is None:
-            return set()
-        return {self.resolve(ref.creator).iri}
+            return iris, keys - {""}
+        found = self.find(ref.creator)
+        if found.iri:
+            iris.add(found.iri)
+        keys |= {org_key(ref.creator.name), joined(ref.creator.name)}
+        for iri in iris:
+            entity = self.entity(iri)
+            if entity is not None:
+                keys |= {org_key(n) for n in entity.names} | {joined(n) for n in entity.names}
+                keys |= {joined(h) for h in entity.hf}
+        keys |= {joined(ns) for ns, org in self.index.org_hf.items() if org in iris}
+        return iris, keys - {""}
+
+    def _made_by(self, entity: Known, creators: set[str], keys: set[str]) -> bool:
+        """Whether an entity is its creator's: it says so (atlas:createdBy), or its Hub namespace belongs to the creator
+        (an organisation of the atlas with that Hub id), or spells the creator's name (``mistralai``: Mistral AI) or
+        starts with it (``meta-llama``: Meta; a key of at least four characters, so that ``ai2`` does not claim ``ai21labs``)."""
+        if entity.creators & creators:
+            return True
+        for hf in entity.hf:
+            namespace = namespace_of(hf)
+            if not namespace:
+                continue
+            if self.index.org_hf.get(namespace) in creators:
+                return True
+            spelled = joined(namespace)
+            if spelled in keys or org_key(namespace) in keys or any(len(k) >= 4 and spelled.startswith(k) for k in keys):
+                return True
+        return False
 
     def _by_name(self, ref: Ref) -> list[str]:
-        if not ref.name or ref.creator is None:
+        """Entities of the Ref's kind, already known or created in this run, whose name equals the Ref's (as release
+        keys) and that are the Ref's creator's. A name is never enough without the creator; a Ref with a Hub id
+        that matched nothing only finds entities that have no Hub id."""
+        if not ref.name or (ref.creator is None and not ref.owner):
             return []
-        creators = self._creator_iris(ref)
-        creator_keys = {org_key(ref.creator.name)} | {org_key(self.index.entities[c].label) for c in creators if c in self.index.entities}
-        creator_keys |= {hf_key(ns).replace("-", "") for ns, org in self.index.org_hf.items() if org in creators}
-        wanted = release_key(ref.name, creator_keys)
+        creators, keys = self._creator(ref)
+        wanted = release_key(ref.name, keys)
         if not wanted:
             return []
-        found = []
-        for entity in self.index.entities.values():
-            if entity.kind != ref.kind:
-                continue
-            namespaces = {hf_key(h).split("/", 1)[0] for h in entity.hf if "/" in h}
-            made_by = entity.creators | {self.index.org_hf[n] for n in namespaces if n in self.index.org_hf}
-            if not (made_by & creators):
-                continue
-            names = {entity.label} | {h.split("/", 1)[-1] for h in entity.hf}
-            if any(release_key(n, creator_keys) == wanted for n in names if n):
-                found.append(entity.iri)
+        found = set()
+        for names in (self.index.names, self.names):
+            for prefix in ("", *sorted(keys)):
+                for iri in names.artefacts.get((ref.kind, prefix + wanted), ()):
+                    entity = self.entity(iri)
+                    if entity is None or iri in found or not self._made_by(entity, creators, keys):
+                        continue
+                    if ref.hf_id and entity.hf:
+                        continue  # two Hub repositories are two releases, whatever their names: a Ref's own id did not match
+                    own_keys = keys | {joined(namespace_of(h)) for h in entity.hf} - {""}
+                    if any(release_key(n, own_keys) == wanted for n in entity.names | {entity.label} | entity.hf if n):
+                        found.add(iri)
         return sorted(found)
 
-    def resolve(self, ref: Ref) -> Resolution:
-        if ref.iri:
-            known = self.index.entities.get(ref.iri)
-            return Resolution(ref.iri, "known" if known else ("again" if ref.iri in self.created else "new"), curated=bool(known and known.curated))
+    def _organisations_named(self, ref: Ref) -> list[str]:
+        key = organisation_key(ref.name)
+        if not key:
+            return []
+        return sorted(set(self.index.names.organisations.get(key, ())) | set(self.names.organisations.get(key, ())))
+
+    # -- resolving -----------------------------------------------------------------------------------------
+
+    def _keys(self, ref: Ref) -> list[tuple[str, str]]:
         keys = []
         if ref.hf_id:
             keys.append(("huggingface-id", hf_key(ref.hf_id)))
@@ -226,34 +342,62 @@ class Reconciler:
             keys.append(("arxiv-id", ref.arxiv))
         if ref.repo:
             keys.append(("repository", repo_key(ref.repo)))
+        return keys
+
+    def _lookup(self, ref: Ref) -> tuple[Resolution | None, tuple[str, ...]]:
+        """The entity a Ref names, if the atlas or this run has exactly one; otherwise None and the tie, if any."""
+        if ref.iri:
+            known = self.index.entities.get(ref.iri)
+            if known is not None:
+                return Resolution(ref.iri, "known", curated=known.curated), ()
+            return (Resolution(ref.iri, "again"), ()) if ref.iri in self.created else (None, ())
         tie: tuple[str, ...] = ()
-        for key_kind, value in keys:
+        for key_kind, value in self._keys(ref):
             own = self.own.get((key_kind, ref.kind, value))
             if own:
-                return Resolution(own, "again")
+                return Resolution(own, "again"), ()
             hits = self.index.by.get((key_kind, ref.kind, value), [])
             if key_kind == "arxiv-id" and ref.kind.startswith("model") and hits:
                 # one paper often introduces several releases: an arXiv id decides only with the name
                 hits = [h for h in hits if self.index.entities[h].label and release_key(self.index.entities[h].label) == release_key(ref.name)]
             if len(hits) == 1:
                 known = self.index.entities[hits[0]]
-                return Resolution(hits[0], "known", key_kind, known.curated)
+                return Resolution(hits[0], "known", key_kind, known.curated), ()
             if hits and not tie:
                 tie = tuple(hits)
-        if not tie:
-            named = self._by_name(ref)
-            if len(named) == 1:
-                known = self.index.entities[named[0]]
-                return Resolution(named[0], "known", "name-creator", known.curated)
-            if named:
-                tie = tuple(named)
-        return self._create(ref, keys, tie)
+        if tie:
+            return None, tie
+        if ref.kind == "organization":
+            named, key_kind = self._organisations_named(ref), "organization-name"
+        else:
+            named, key_kind = self._by_name(ref), "name-creator"
+        if len(named) == 1:
+            if named[0] in self.mine:
+                return Resolution(named[0], "again"), ()
+            known = self.index.entities[named[0]]
+            return Resolution(named[0], "known", key_kind, known.curated), ()
+        return None, tuple(named)
+
+    def resolve(self, ref: Ref) -> Resolution:
+        """The entity a Ref names: one the atlas has (by the strongest key that picks out exactly one), one this run
+        created, or a new one (with the candidates of a tie, for review)."""
+        found, tie = self._lookup(ref)
+        if found is not None:
+            return found
+        if ref.iri:
+            return self._register(ref.iri, ref, [], ())
+        return self._create(ref, self._keys(ref), tie)
+
+    def find(self, ref: Ref) -> Resolution:
+        """As :meth:`resolve`, but never creates: outcome "none" (iri "") when no entity, or several, answer to the Ref."""
+        found, tie = self._lookup(ref)
+        return found if found is not None else Resolution("", "none", candidates=tie)
 
     def _create(self, ref: Ref, keys: list[tuple[str, str]], tie: tuple[str, ...]) -> Resolution:
         folder = KIND_FOLDER[ref.kind]
         if ref.hf_id:
             basis = ref.hf_id
-        elif ref.creator is not None and ref.kind != "organization":
+        elif ref.creator is not None and ref.kind != "organization" and "/" not in ref.name:
             basis = f"{ref.creator.name} {ref.name}"
         else:
             basis = ref.name
@@ -263,21 +407,49 @@ class Reconciler:
             iri = f"{BASE}{folder}/{slug}-{short_hash(ref.kind + ' ' + ref.display)}"
         if iri in self.created:  # the same name, another key: keep them apart
             iri = f"{BASE}{folder}/{slug}-{short_hash(repr(ref))}"
+        return self._register(iri, ref, keys, tie)
+
+    def _register(self, iri: str, ref: Ref, keys: list[tuple[str, str]], tie: tuple[str, ...]) -> Resolution:
         self.created[iri] = (ref.kind, ref)
         for key_kind, value in keys:
             self.own.setdefault((key_kind, ref.kind, value), iri)
         if not keys and ref.name:
-            self.own.setdefault(("name", ref.kind, fold(basis)), iri)
+            self.own.setdefault(("name", ref.kind, _name_basis(ref)), iri)
+        entity = Known(iri, ref.kind, False, label=ref.name or ref.hf_id, names={n for n in (ref.name,) if n}, hf={ref.hf_id} if ref.hf_id else set())
+        if ref.creator is not None:  # resolved now (created if new), so that later records find this entity by name and creator
+            entity.creators.add(self.resolve_named(ref.creator).iri)
+        self.mine[iri] = entity
+        self.names.add(entity)
         return Resolution(iri, "new", candidates=tie)
+
+    def alias(self, iri: str, ref: Ref) -> None:
+        """A record of this run calls an entity the atlas already has by ``ref``'s name: later records may find it by that
+        name too (a base model written "DeepSeek-MoE-16B" for the release the Hub calls deepseek-moe-16b-base)."""
+        if iri in self.mine or not ref.name or ref.kind == "organization":
+            return
+        known = self.index.entities.get(iri)
+        if known is None:
+            return
+        known.names.add(ref.name)
+        if ref.creator is not None:
+            creator = self.find(ref.creator)
+            if creator.iri:
+                known.creators.add(creator.iri)
+        self.names.add(Known(iri, known.kind, known.curated, names={ref.name}))
 
     def resolve_named(self, ref: Ref) -> Resolution:
         """As :meth:`resolve`, and a name-only Ref seen before in this run (same kind, same name and creator) is reused."""
         if not (ref.hf_id or ref.arxiv or ref.repo or ref.iri):
-            basis = f"{ref.creator.name} {ref.name}" if ref.creator is not None and ref.kind != "organization" else ref.name
-            own = self.own.get(("name", ref.kind, fold(basis)))
+            own = self.own.get(("name", ref.kind, _name_basis(ref)))
             if own:
                 return Resolution(own, "again")
         return self.resolve(ref)
+
+
+def _name_basis(ref: Ref) -> str:
+    if ref.kind == "organization":
+        return organisation_key(ref.name)
+    return fold(f"{ref.creator.name} {ref.name}" if ref.creator is not None else ref.name)
 
 
 def kind_classes(kind: str) -> tuple[str, ...]:
@@ -285,8 +457,13 @@ def kind_classes(kind: str) -> tuple[str, ...]:
 
 
 def import_files_before(root: Path, precedence: int, registry: dict) -> list[Path]:
-    """The import files an import of this precedence reconciles against (those that run before it)."""
-    files = []
+    """The import files an import of this precedence reconciles against: those that run before it, and first the
+    files of imports/ that no registered importer writes (imports/osai-index.ttl, from the importer that predates
+    this design), which are given data to every registered import. Without them, an import minted IRIs that file
+    already uses (organization:prompthero twice, with two labels) and made second entities of its organisations."""
+    folder = root / IMPORTS_DIR
+    written = {f"{importer.source}.trig" for importer in registry.values()}
+    files = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix in (".ttl", ".trig") and p.name not in written) if folder.is_dir() else []
     for importer in sorted(registry.values(), key=lambda i: (i.precedence, i.source)):
         if importer.precedence < precedence:
             path = root / IMPORTS_DIR / f"{importer.source}.trig"
