@@ -174,18 +174,27 @@ SERVICE_FORMS = [
     "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{c}> { ?s ?p ?o } }",
     "DESCRIBE ?s WHERE { SERVICE <{c}> { ?s ?p ?o } }",
     "SELECT (COUNT(*) AS ?n) WHERE { SERVICE <{c}> { ?s ?p ?o } } GROUP BY ?s",
-    # keywords and IRIs written with \\u escapes, which SPARQL expands before parsing
+    # an IRI written with escapes still names the canary
+    "SELECT * WHERE { SERVICE <{cu}> { ?s ?p ?o } }",
+    # what the rdflib pre-check misread (escapes expanded first, it saw a string and a comment)
+    'SELECT * WHERE { ?s ?p "x\\u005C" . SERVICE <{c}> { ?s ?p ?o } } # "',
+    # keywords are matched without a word boundary; this '<' compares, it starts no IRI
+    "SELECT * WHERE { ?s ?p trueSERVICE <{c}> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o FILTER(1<2)SERVICE <{c}>#>\n{ ?a ?b ?c } }",
+    # a SERVICE inside a SERVICE
+    "SELECT * WHERE { { ?s ?p ?o } UNION { SERVICE <{c}> { SERVICE <{c}> { ?s ?p ?o } } } }",
+    "SELECT * WHERE { SERVICE SILENT <{c}> { SERVICE ?x { ?s ?p ?o } } }",
+]
+# pyoxigraph expands \u escapes only inside strings and IRIs: an escaped keyword is no keyword, so the query
+# does not parse (400) and cannot run (llm_atlas.sparql_guard follows the engine should that ever change)
+ESCAPED_KEYWORD_FORMS = [
     "SELECT * WHERE { \\u0053ERVICE <{c}> { ?s ?p ?o } }",
     "SELECT * WHERE { \\u0073\\u0065\\u0072\\u0076\\u0069\\u0063\\u0065 <{c}> { ?s ?p ?o } }",
     "SELECT * WHERE { SERV\\u0049CE \\u0053ILENT <{c}> { ?s ?p ?o } }",
     "SELECT * WHERE { \\U00000053ERVICE <{c}> { ?s ?p ?o } }",
-    "SELECT * WHERE { SERVICE <{cu}> { ?s ?p ?o } }",
     "SELECT * WHERE \\u007B SERVICE <{c}> \\u007B ?s ?p ?o } }",
-]
-# rdflib's parser recurses without end on a SERVICE inside a SERVICE: refused as unparsable (400)
-UNPARSABLE_SERVICE_FORMS = [
-    "SELECT * WHERE { { ?s ?p ?o } UNION { SERVICE <{c}> { SERVICE <{c}> { ?s ?p ?o } } } }",
-    "SELECT * WHERE { SERVICE SILENT <{c}> { SERVICE ?x { ?s ?p ?o } } }",
+    "SELECT * \\u0046ROM <{c}> WHERE { ?s ?p ?o }",
+    "\\u0044ROP ALL",
 ]
 DATASET_FORMS = [
     "SELECT * FROM <{c}> WHERE { ?s ?p ?o }",
@@ -193,7 +202,6 @@ DATASET_FORMS = [
     "ASK FROM <{c}> { ?s ?p ?o }",
     "CONSTRUCT { ?s ?p ?o } FROM <{c}> WHERE { ?s ?p ?o }",
     "DESCRIBE ?s FROM <{c}> WHERE { ?s ?p ?o }",
-    "SELECT * \\u0046ROM <{c}> WHERE { ?s ?p ?o }",
 ]
 UPDATE_FORMS = [
     'INSERT DATA { <http://example.org/s> <http://example.org/p> "x" }',
@@ -213,7 +221,6 @@ UPDATE_FORMS = [
     "MOVE <https://w3id.org/llm-atlas/file/graph/project/alpha.ttl> TO DEFAULT",
     "ADD <https://w3id.org/llm-atlas/file/graph/project/alpha.ttl> TO <http://example.org/g>",
     "CLEAR ALL ; LOAD <{c}>",
-    "\\u0044ROP ALL",
 ]
 
 
@@ -229,11 +236,11 @@ def test_check_refuses_service_in_every_form(template):
     assert refused.value.status == 403 and "SERVICE" in refused.value.message
 
 
-@pytest.mark.parametrize("template", UNPARSABLE_SERVICE_FORMS)
-def test_check_refuses_nested_service(template):
+@pytest.mark.parametrize("template", ESCAPED_KEYWORD_FORMS)
+def test_check_refuses_escaped_keywords_as_unparsable(template):
     with pytest.raises(Refused) as refused:
         check_query(fill(template))
-    assert refused.value.status in (400, 403)
+    assert refused.value.status == 400 and "does not parse" in refused.value.message
 
 
 @pytest.mark.parametrize("template", DATASET_FORMS)
@@ -251,15 +258,12 @@ def test_check_refuses_updates_sent_as_queries(template):
 
 
 @pytest.mark.parametrize("text", [
-    # a double escape is not a keyword: \u005C is a backslash, so one expansion leaves "\u0053ERVICE"
+    # a double escape is no keyword either: \u005C is a backslash
     "SELECT * WHERE { \\u005Cu0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
-    # SPARQL 1.2 triple terms: pyoxigraph parses them, rdflib does not, so the endpoint refuses
-    "SELECT * WHERE { ?s ?p <<( ?a ?b ?c )>> }",
-    "SELECT * WHERE { ?s ?p ?o . SERVICE <http://127.0.0.1:9/> { ?x ?y <<( ?a ?b ?c )>> } }",
     "SELECT * WHERE { ?s ?p ?o",
     "",
 ])
-def test_check_refuses_what_rdflib_cannot_parse(text):
+def test_check_refuses_what_the_engine_cannot_parse(text):
     with pytest.raises(Refused) as refused:
         check_query(text)
     assert refused.value.status == 400
@@ -279,6 +283,8 @@ def test_check_accepts_the_saved_queries_and_knows_their_form(checkout):
     assert check_query("ASK { ?s ?p ?o }") == "ASK"
     # GRAPH over the file graphs is fine: it reads the atlas's own dataset
     assert check_query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }") == "SELECT"
+    # SPARQL 1.2 triple terms: the engine reads them, as `llm-atlas query` does
+    assert check_query("SELECT * WHERE { ?s ?p <<( ?a ?b ?c )>> }") == "SELECT"
     # a string or an IRI that merely contains the word is not a SERVICE pattern
     assert check_query('SELECT * WHERE { ?s ?p "SERVICE <http://127.0.0.1:9/> FROM" }') == "SELECT"
     assert check_query("SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }") == "SELECT"
@@ -462,11 +468,11 @@ def test_updates_are_refused_over_every_route(server, canary, template):
     assert store_fingerprint(server.atlas.store_dir) == server.fingerprint_at_start
 
 
-@pytest.mark.parametrize("template", SERVICE_FORMS + DATASET_FORMS + UNPARSABLE_SERVICE_FORMS)
+@pytest.mark.parametrize("template", SERVICE_FORMS + DATASET_FORMS + ESCAPED_KEYWORD_FORMS)
 def test_service_and_from_are_refused_over_every_route(server, canary, template):
     query = fill(template, canary.url)
     for status, _, body in _routes(server, query):
-        assert status == (400 if template in UNPARSABLE_SERVICE_FORMS else 403), body
+        assert status == (400 if template in ESCAPED_KEYWORD_FORMS else 403), body
     assert canary.connections == 0
 
 
@@ -482,7 +488,7 @@ def test_dataset_protocol_parameters_are_refused(server, canary):
 
 
 def test_workers_cannot_open_sockets_even_with_the_check_off(checkout, canary):
-    """Defence in depth: should rdflib and pyoxigraph ever read a query differently, a worker still cannot
+    """Defence in depth: should the guard ever misread a query, a worker still cannot
     connect anywhere, because it may open no new file descriptor."""
     snapshot = take_snapshot(Atlas.open(checkout).store_dir)
     pool = QueryPool(snapshot, workers=1, queue=0, timeout=5, max_rows=10, check=False)
@@ -836,3 +842,25 @@ def test_fallback_ontology_page_without_pylode(server):
 def test_the_store_is_unchanged_and_nothing_called_out(server, canary):
     assert canary.connections == 0
     assert store_fingerprint(server.atlas.store_dir) == server.fingerprint_at_start
+
+
+def test_no_process_runs_a_saved_query_that_could_reach_out(tmp_path, canary):
+    """A saved query that calls another server (as a hostile contribution could add) is read at start-up by
+    the main process and listed on the query page, but nothing runs it: the canary counts no connection."""
+    root = make_checkout(tmp_path / "atlas")
+    header = "#+ summary: Reaches out\n#+ question: Does anything run this?\n#+ tags: federated\n"
+    (root / "queries" / "reach-out-ask.rq").write_text(header + f"ASK {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}\n")
+    (root / "queries" / "reach-out-select.rq").write_text(
+        header + f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}\n")
+    atlas = Atlas.open(root)
+    atlas.build()
+    names = {q.name for q in atlas.saved_queries()}
+    assert {"reach-out-ask", "reach-out-select"} <= names
+    with AtlasServer(atlas, port=0, timeout=TIMEOUT, workers=1, queue=0).start() as srv:
+        status, _, body = call(srv, "GET", "/queries.json")
+        assert status == 200 and b"reach-out-ask" in body
+        for name in ("reach-out-ask", "reach-out-select"):
+            example = next(q for q in json.loads(body) if q["name"] == name)["example"]
+            status, _, answer = post_form(srv, {"query": example})
+            assert status == 403 and b"SERVICE" in answer
+    assert canary.connections == 0

@@ -24,6 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
+from . import sparql_guard
 from .errors import InvalidData, Problem, UsageError
 from .loader import syntax_position
 from .namespaces import PREFIXES, sparql_prefixes
@@ -122,12 +123,14 @@ def parse_saved_query(text: str, name: str, path: Path | None = None, display_pa
             param.bind(param.default)
         except UsageError as error:
             problems.append(Problem(display, 1, 1, "query-header", f"default of {error}"))
-    try:
-        ox.Store().query(query.text, prefixes=PREFIXES)
-    except SyntaxError as error:
-        line, col = syntax_position(error)
-        problems.append(Problem(display, line, col, "query-syntax", f"SPARQL syntax error: {error}"))
-    else:
+    # The guard reads the text as the engine does without letting it run a SERVICE: loading a saved query
+    # (serve at start-up, queries, report) must never call another server. pyoxigraph evaluates as soon as
+    # it is handed a query, so only a text the guard passes is handed over below.
+    verdict = sparql_guard.inspect(query.text, PREFIXES)
+    syntax = [f for f in verdict.findings if f.rule == sparql_guard.SYNTAX_RULE]
+    for finding in syntax:
+        problems.append(Problem(display, finding.line, finding.column, "query-syntax", f"SPARQL syntax error: {finding.message}"))
+    if verdict.safe:
         # pyoxigraph binds a parameter only if its variable is projected by the outer SELECT
         for param in params:
             try:

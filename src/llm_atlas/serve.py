@@ -27,12 +27,13 @@ Why it is safe to expose (each point is proven by tests/test_serve.py):
   store is opened read-only once, at start, to take a copy; queries run on in-memory copies in worker
   processes that only ever call ``Store.query``. Nothing a request does can reach the store on disk.
 * **No outbound requests.** pyoxigraph evaluates ``SERVICE`` by making the HTTP request itself (measured),
-  so every query is parsed with rdflib first, after ``\\u`` escapes are expanded as the SPARQL grammar
-  says, and refused (403) if the parse tree or its algebra holds a SERVICE pattern (any IRI, a variable,
-  SILENT, nested anywhere) or a FROM / FROM NAMED clause; so are the protocol's ``default-graph-uri`` and
-  ``named-graph-uri``. A query rdflib cannot parse is refused (400) even if pyoxigraph could run it. Second
-  line of defence, should the two parsers ever disagree: a worker lowers its open-file limit to the
-  descriptors it already holds before it answers anything, so it cannot open a socket at all.
+  so every query goes through :mod:`llm_atlas.sparql_guard` first, which reads it the way pyoxigraph does
+  (``\\u`` escapes, keywords without word boundaries, ``<`` by context) without ever handing the engine a
+  SERVICE keyword, and refuses (403) a SERVICE pattern (any IRI, a variable, SILENT, nested anywhere) or a
+  FROM / FROM NAMED clause; so are the protocol's ``default-graph-uri`` and ``named-graph-uri``. A query
+  the engine cannot parse is refused (400). Second line of defence, should the guard ever be wrong: a
+  worker lowers its open-file limit to the descriptors it already holds before it answers anything, so it
+  cannot open a socket at all.
 * **Bounded.** A hard timeout: pyoxigraph cannot interrupt a query, so queries run in worker processes
   and a worker that overruns is killed (SIGKILL) and replaced by a standby worker that is already loaded,
   so the next query is answered at once. A row cap with an explicit flag (``X-Atlas-Truncated``, and
@@ -45,7 +46,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import functools
 import hashlib
 import html
 import io
@@ -71,7 +71,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pyoxigraph as ox
 
-from . import __version__
+from . import __version__, sparql_guard
 from .namespaces import BASE, KINDS, PREFIXES
 from .rdfbridge import json_term
 
@@ -205,7 +205,7 @@ def prefers_html(accept: str | None, offers: list[tuple[str, str]]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The safety decision, on rdflib's parse of the query
+# The safety decision: llm_atlas.sparql_guard, which reads a query the way pyoxigraph does
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -223,86 +223,20 @@ def _short(error: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _tree_nodes(root) -> Iterable:
-    """Every node of an rdflib parse tree or algebra: CompValues, ParseResults, lists, dicts (iteratively)."""
-    from pyparsing import ParseResults
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    stack, seen = [root], set()
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (CompValue, ParseResults, dict, list, tuple, set, frozenset)):
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-        yield node
-        if isinstance(node, CompValue):
-            stack.extend(dict.values(node))
-        elif isinstance(node, ParseResults):
-            stack.extend(list(node))
-            stack.extend(node.values())
-        elif isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple, set, frozenset)):
-            stack.extend(node)
-
-
-def _refuse_unsafe(tree) -> None:
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    for node in _tree_nodes(tree):
-        if not isinstance(node, CompValue):
-            continue
-        if node.name == "ServiceGraphPattern" or "service_string" in node:
-            raise Refused(403, SERVICE_REFUSED)
-        if node.name == "DatasetClause" or dict.get(node, "datasetClause"):
-            raise Refused(403, DATASET_REFUSED)
-
-
-QUERY_FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
+# SERVICE, FROM and updates are refused (403: the server understood and will not); text that is no query, 400
+STATUS_OF_RULE = {sparql_guard.SERVICE_RULE: 403, sparql_guard.DATASET_RULE: 403, sparql_guard.UPDATE_RULE: 403,
+                  sparql_guard.SYNTAX_RULE: 400}
 
 
 def check_query(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
-    """The form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a query this endpoint will run, or :class:`Refused`.
-
-    The decision is made on rdflib's parse tree and algebra, never by searching the text: rdflib expands
-    ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes before it parses, as the SPARQL grammar requires, so a keyword
-    or IRI written with escapes is judged as what it means. The text handed to pyoxigraph afterwards is
-    the same text, unchanged (pyoxigraph expands the escapes once too, so both parsers read the same
-    query; a double escape such as ``\\u005Cu0053`` does not parse at all and is refused).
-    """
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    if not text.strip():
-        raise Refused(400, "the query is empty")
-    try:
-        parsed = parseQuery(text)
-    except RecursionError:  # rdflib's grammar recurses without end on some nestings (SERVICE in SERVICE)
-        raise Refused(400, "the query nests too deeply for this endpoint's parser: it is refused") from None
-    except Exception as error:  # noqa: BLE001 - pyparsing's ParseException, or whatever odd input raises
-        try:
-            parseUpdate(text)
-        except Exception:  # noqa: BLE001 - neither a query nor an update
-            raise Refused(400, "the query does not parse as SPARQL 1.1 (this endpoint accepts SPARQL 1.1 "
-                               f"queries only; SPARQL 1.2 syntax such as triple terms is refused): {_short(error)}") from None
-        raise Refused(403, UPDATE_REFUSED) from None
-    _refuse_unsafe(parsed)  # the parse tree holds every construct of the text: this is the decision
-    form = QUERY_FORMS.get(getattr(parsed[-1], "name", ""))
-    try:
-        query = translateQuery(parsed, initNs=prefixes)
-    except RecursionError:
-        raise Refused(400, "the query nests too deeply for this endpoint's parser: it is refused") from None
-    except Exception:  # noqa: BLE001
-        # rdflib cannot build the algebra of some valid queries (DESCRIBE * is one); the algebra only
-        # re-reads the parse tree checked above, so the query may go on: pyoxigraph reports real errors
-        query = None
-    if query is not None:
-        _refuse_unsafe(query.algebra)  # belt and braces
-        form = QUERY_FORMS.get(getattr(query.algebra, "name", ""), form)
-    if form is None:  # pragma: no cover - the grammar has these four forms only
-        raise Refused(400, "unsupported query form")
-    return form
+    """The form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a query this endpoint will run, or :class:`Refused`
+    with the guard's reason and where in the query it is."""
+    verdict = sparql_guard.inspect(text, prefixes)
+    if verdict.findings:
+        finding = verdict.findings[0]
+        raise Refused(STATUS_OF_RULE[finding.rule], f"line {finding.line}, column {finding.column}: {finding.message}")
+    assert verdict.form is not None
+    return verdict.form
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -418,7 +352,7 @@ def serialize_graph(triples: list[ox.Triple], fmt: str, prefixes: dict[str, str]
 # ---------------------------------------------------------------------------------------------------------
 
 
-# Parsed in each worker before it closes the door: whatever rdflib, pyparsing or Python import lazily on the way
+# Checked and run in each worker before it closes the door: whatever Python imports lazily on the way
 # (a module is a file to open) is imported while the worker still may open files.
 # (Measured: the package import in the forkserver already brings in every module these need, so this is
 # insurance; tests/test_serve.py sends queries using every part of the grammar to sandboxed workers.)
@@ -548,24 +482,15 @@ def _error_reply(status: int, message: str, headers: dict | None = None) -> dict
     return {"status": status, "type": "text/plain; charset=utf-8", "body": (message + "\n").encode("utf-8"), "headers": headers or {}}
 
 
-@functools.lru_cache(maxsize=512)
-def _checked(text: str, prefixes: tuple[tuple[str, str], ...]) -> tuple[int, str]:
-    """check_query's verdict, remembered: rdflib takes up to half a second to parse a long query, and the
-    same texts (the saved queries) come again and again. (0, form) or (status, reason)."""
-    try:
-        return 0, check_query(text, dict(prefixes))
-    except Refused as refusal:
-        return refusal.status, refusal.message
-
-
 def answer(store: ox.Store, request: dict, settings: dict) -> dict:
     """Check, run and serialise one query (in a worker). Returns status, content type, body and headers."""
     text = request["query"]
     max_rows = settings["max_rows"]
     if settings.get("check", True):
-        status, verdict = _checked(text, tuple(sorted(settings["prefixes"].items())))
-        if status:
-            return _error_reply(status, verdict)
+        try:
+            check_query(text, settings["prefixes"])
+        except Refused as refusal:
+            return _error_reply(refusal.status, refusal.message)
     try:
         results = store.query(text, prefixes=settings["prefixes"], use_default_graph_as_union=True)
     except SyntaxError as error:
