@@ -7,6 +7,7 @@ it must count zero. The store folder's fingerprint (every file's bytes) must not
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import http.client
 import io
@@ -23,16 +24,8 @@ import pytest
 
 from llm_atlas import Atlas
 from llm_atlas.namespaces import BASE, PREFIXES
-from llm_atlas.serve import (
-    DEFAULT_HOST,
-    AtlasServer,
-    QueryPool,
-    Refused,
-    check_query,
-    negotiate,
-    store_fingerprint,
-    take_snapshot,
-)
+from llm_atlas.serve import DEFAULT_HOST, AtlasServer, store_fingerprint
+from llm_atlas.sparql_protocol import Refused, check_query, negotiate
 
 from .conftest import make_checkout
 
@@ -487,30 +480,33 @@ def test_dataset_protocol_parameters_are_refused(server, canary):
     assert canary.connections == 0
 
 
-def test_workers_cannot_open_sockets_even_with_the_check_off(checkout, canary):
-    """Defence in depth: should the guard ever misread a query, a worker still cannot
-    connect anywhere, because it may open no new file descriptor."""
-    snapshot = take_snapshot(Atlas.open(checkout).store_dir)
-    pool = QueryPool(snapshot, workers=1, queue=0, timeout=5, max_rows=10, check=False)
-    try:
-        assert pool.sandboxed
-        reply = pool.run({"query": f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}", "accept": None, "format": None})
-        assert reply["status"] != 200
-        assert b"open files" in reply["body"] or b"failed" in reply["body"]
-        reply = pool.run({"query": f"SELECT * WHERE {{ SERVICE SILENT <{canary.url}> {{ ?s ?p ?o }} }}", "accept": None, "format": None})
-        assert reply["status"] == 200  # SILENT swallows the failure: still no connection
-        reply = pool.run({"query": "ASK { ?s ?p ?o }", "accept": None, "format": None})
-        assert reply["status"] == 200 and b"true" in reply["body"]
-    finally:
-        pool.close()
-    assert canary.connections == 0
-    # without the sandbox the same query does reach the canary: pyoxigraph makes SERVICE requests itself
-    pool = QueryPool(snapshot, workers=1, queue=0, timeout=5, max_rows=10, check=False, sandbox=False)
-    try:
-        pool.run({"query": f"SELECT * WHERE {{ SERVICE SILENT <{canary.url}> {{ ?s ?p ?o }} }}", "accept": None, "format": None})
-    finally:
-        pool.close()
-    assert canary.connections >= 1, "pyoxigraph no longer evaluates SERVICE: the sandbox test proves nothing"
+def test_the_engine_cannot_call_out_even_without_the_guard(checkout, canary, tmp_path):
+    """Defence in depth: should the guard ever misread a query, the engine still cannot connect anywhere:
+    Landlock denies it every outgoing TCP connection. The guard's own process can open no socket at all."""
+    from llm_atlas.guard_process import GuardProcess
+    from llm_atlas.query_engine import EngineProcess, checkpoint
+    from llm_atlas.sandbox import NETWORK_ABI, landlock_abi
+
+    if landlock_abi() < NETWORK_ABI:
+        pytest.skip(f"this kernel has Landlock ABI {landlock_abi()}, network rules need {NETWORK_ABI} (Linux 6.7)")
+    guard = GuardProcess(PREFIXES, timeout=5)
+    assert guard.sandboxed
+    guard.close()
+    saved = checkpoint(Atlas.open(checkout).store_dir, tmp_path / "checkpoint")
+    query = f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}"
+    for sandbox in (True, False):
+        engine = EngineProcess(saved, timeout=5, sandbox=sandbox)
+        engine.start()
+        try:  # straight to the engine: no guard in the way
+            connection = http.client.HTTPConnection(engine.host, engine.port, timeout=10)
+            connection.request("POST", "/query", query, {"Content-Type": "application/sparql-query"})
+            body = connection.getresponse().read()
+            connection.close()
+        finally:
+            engine.stop()
+        if sandbox:
+            assert b"Permission denied" in body and canary.connections == 0
+    assert canary.connections >= 1, "the engine no longer calls SERVICE: the sandbox test proves nothing"
     canary.connections = 0
 
 
@@ -539,9 +535,10 @@ def test_a_runaway_query_is_stopped_and_the_next_is_answered_within_a_second(ser
         answered = time.monotonic() - started
         assert status == 200 and len(bindings(body)) == 2
         assert answered < 1.0, f"the next query took {answered:.2f} s"
-    assert server.pool.replaced >= 4
-    time.sleep(1.5)  # the pool is whole again: both workers and a standby
-    assert server.pool._active == server.pool.size and server.pool._standby is not None
+    assert server.engine.stats.timeouts >= 4
+    # Oxigraph does not cancel these two by itself: each was stopped by replacing the engine
+    time.sleep(1.0 + 2.0 + 1.0)
+    assert server.engine.process.alive and server.engine.ready and server.engine.stats.restarts >= 1
 
 
 def test_row_cap_with_truncation_flag(server):
@@ -573,14 +570,14 @@ def test_request_body_cap(server):
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                      b"Content-Length: 10000000000\r\n\r\n")
         reply = sock.recv(4096)
-        assert reply.startswith(b"HTTP/1.0 413") and time.monotonic() - started < 2
+        assert reply.startswith(b"HTTP/1.1 413") and time.monotonic() - started < 2
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                      b"Transfer-Encoding: chunked\r\n\r\n5\r\nASK {\r\n")
-        assert sock.recv(4096).startswith(b"HTTP/1.0 411")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 411")
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n\r\n")
-        assert sock.recv(4096).startswith(b"HTTP/1.0 411")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 411")
 
 
 @pytest.mark.slow
@@ -622,24 +619,35 @@ def test_concurrency_bound_and_cors_when_asked(checkout):
         srv.close()
 
 
-def test_a_worker_that_dies_is_replaced(checkout):
-    """A query that needs more memory than a worker may have kills its worker; the next query is answered."""
-    store = ox.Store()
+def test_an_engine_that_dies_is_replaced(tmp_path):
+    """A query that needs more memory than the engine may map kills it; the next query is answered."""
+    import asyncio
+
+    from llm_atlas.query_engine import EngineStopped, QueryEngine, checkpoint
+
+    store = ox.Store(str(tmp_path / "store"))
     for i in range(300):
         store.add(ox.Quad(ox.NamedNode(f"http://example.org/{i}"), ox.NamedNode("http://example.org/p"), ox.Literal("x" * 1000),
                           ox.NamedNode("http://example.org/g")))
-    pool = QueryPool(store.dump(format=ox.RdfFormat.N_QUADS), workers=1, queue=0, timeout=20, max_rows=10, memory=512 * 1024**2)
-    try:
-        bomb = "SELECT (STRLEN(GROUP_CONCAT(CONCAT(?a, ?b))) AS ?n) WHERE { ?s ?p ?a . ?t ?q ?b . ?u ?r ?c }"
-        from llm_atlas.serve import WorkerDied
+    store.flush()
+    del store
+    engine = QueryEngine(checkpoint(tmp_path / "store", tmp_path / "checkpoint"), concurrency=1, queue=0, timeout=20,
+                         max_rows=10, memory=1024**3).start()
 
-        with pytest.raises(WorkerDied):
-            pool.run({"query": bomb, "accept": None, "format": None})
+    async def scenario():
+        bomb = "SELECT (STRLEN(GROUP_CONCAT(CONCAT(?a, ?b))) AS ?n) WHERE { ?s ?p ?a . ?t ?q ?b . ?u ?r ?c }"
+        with pytest.raises(EngineStopped):
+            await engine.answer(bomb, "SELECT")
         started = time.monotonic()
-        reply = pool.run({"query": "ASK { ?s ?p ?o }", "accept": None, "format": None})
-        assert reply["status"] == 200 and time.monotonic() - started < 1.0
+        answer = await engine.answer("ASK { ?s ?p ?o }", "ASK")
+        return answer, time.monotonic() - started
+
+    try:
+        assert engine.promoted.wait(30)  # the in-memory engine took over: the bomb hits it
+        answer, seconds = asyncio.run(scenario())
+        assert b"true" in answer.body and seconds < 1.0 and engine.stats.restarts == 1
     finally:
-        pool.close()
+        engine.close()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -701,8 +709,13 @@ def test_unknown_pages_are_404(server):
 
 
 def test_every_entity_and_concept_has_a_page(server, checkout):
-    site = server.site
-    iris = sorted(i for i in site.subjects if i.startswith(BASE) and "#" not in i and not i.startswith(BASE + "file/"))
+    import asyncio
+
+    # the server's own way to the engine (no row cap), on the server's event loop
+    rows = asyncio.run_coroutine_threadsafe(
+        server.pages.data.select("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }"), server._loop).result(30)
+    subjects = {row["s"].value for row in rows}
+    iris = sorted(i for i in subjects if i.startswith(BASE) and "#" not in i and not i.startswith(BASE + "file/"))
     assert len(iris) > 50
     for iri in iris:
         path = "/" + iri[len(BASE):]
@@ -820,7 +833,7 @@ GROUP BY ?s HAVING (COUNT(?o) > 0) ORDER BY DESC(?n) ASC(?s) LIMIT 10 OFFSET 1""
 def test_sandboxed_workers_answer_every_query_form(server):
     """The workers cannot open files once they answer (no lazy import may happen then): queries that use
     every part of the grammar get an answer or a refusal, never an internal error."""
-    from llm_atlas.serve import WARM_UP
+    from llm_atlas.guard_process import WARM_UP
 
     extra = [
         "SELECT ?x WHERE { BIND(ENCODE_FOR_URI(\"é ü\") AS ?x) }",
@@ -834,9 +847,11 @@ def test_sandboxed_workers_answer_every_query_form(server):
             assert status in (200, 400, 403), (text[:80], status, body[:300])
 
 
-def test_fallback_ontology_page_without_pylode(server):
-    page = server.site.fallback_ontology_page()
-    assert 'id="Organization"' in page and 'id="ledBy"' in page and "Subclass of" in page
+def test_ontology_page_lists_every_term(server):
+    status, _, body = call(server, "GET", "/ontology/", headers={"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200 and 'id="Organization"' in page and 'id="ledBy"' in page and "Subclass of" in page
+    assert 'href="/ontology/confidence/scheme"' in page  # the vocabularies, linked
 
 
 def test_the_store_is_unchanged_and_nothing_called_out(server, canary):
@@ -864,3 +879,186 @@ def test_no_process_runs_a_saved_query_that_could_reach_out(tmp_path, canary):
             status, _, answer = post_form(srv, {"query": example})
             assert status == 403 and b"SERVICE" in answer
     assert canary.connections == 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# slow clients, request smuggling, headers
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def strict_server(checkout):
+    """Short deadlines for a request's headers and body, so the tests of slow clients run quickly."""
+    with AtlasServer(Atlas.open(checkout), port=0, timeout=TIMEOUT, workers=2, queue=2, head_timeout=2.0, body_timeout=2.0,
+                     cors="https://example.org").start() as srv:
+        yield srv
+
+
+def _reply(sock: socket.socket, timeout: float = 6.0) -> bytes:
+    sock.settimeout(timeout)
+    data = b""
+    with contextlib.suppress(OSError):
+        while chunk := sock.recv(4096):
+            data += chunk
+    return data
+
+
+def test_slow_clients_cannot_lock_others_out(strict_server):
+    """70 connections sending a byte every half second: every other request is still answered at once, and
+    each trickling connection gets 408 when its time for the headers is up."""
+    stop = threading.Event()
+    sockets = [socket.create_connection((strict_server.host, strict_server.port), timeout=5) for _ in range(70)]
+
+    def trickle():
+        request = b"GET /organization/alpha-lab HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n"
+        for index in range(len(request)):
+            for sock in sockets:
+                with contextlib.suppress(OSError):
+                    sock.send(request[index:index + 1])
+            if stop.wait(0.5):
+                return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.3)
+        for _ in range(10):
+            started = time.monotonic()
+            status, _, body = get_query(strict_server, STUDY_QUERY)
+            assert status == 200 and len(bindings(body)) == 2
+            assert time.monotonic() - started < 1.0
+        for sock in sockets[:5]:
+            assert _reply(sock).startswith(b"HTTP/1.1 408")
+    finally:
+        stop.set()
+        thread.join(5)
+        for sock in sockets:
+            sock.close()
+
+
+def test_a_stalled_body_gets_408_and_conflicting_lengths_400(strict_server):
+    with socket.create_connection((strict_server.host, strict_server.port), timeout=5) as sock:
+        started = time.monotonic()
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nASK {")
+        reply = _reply(sock)
+        assert reply.startswith(b"HTTP/1.1 408") and b"2 s" in reply and 1.5 < time.monotonic() - started < 5
+    with socket.create_connection((strict_server.host, strict_server.port), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 5\r\n"
+                     b"Content-Length: 50\r\n\r\nASK {}")
+        assert _reply(sock).startswith(b"HTTP/1.1 400")
+    with socket.create_connection((strict_server.host, strict_server.port), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 6\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\nASK {}")
+        assert _reply(sock).startswith(b"HTTP/1.1 400")
+    # a connection that sends nothing at all is closed too
+    with socket.create_connection((strict_server.host, strict_server.port), timeout=5) as sock:
+        assert _reply(sock).startswith(b"HTTP/1.1 408")
+
+
+def test_vary_keeps_origin_when_cors_is_on(strict_server):
+    status, headers, _ = call(strict_server, "GET", "/sparql?query=ASK%7B%7D", headers={"Origin": "https://example.org"})
+    assert status == 200 and headers["access-control-allow-origin"] == "https://example.org"
+    assert {v.strip() for v in headers["vary"].split(",")} == {"Accept", "Origin"}
+    status, headers, _ = call(strict_server, "GET", "/organization/alpha-lab", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in headers and {v.strip() for v in headers["vary"].split(",")} == {"Accept", "Origin"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# what pages print: escaped, and links only where a browser may follow them
+# ---------------------------------------------------------------------------------------------------------
+
+HOSTILE_TEXT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """A checkout whose data and ontology hold markup and IRIs with schemes a browser must not follow."""
+    root = make_checkout(tmp_path_factory.mktemp("hostile") / "atlas")
+    with open(root / "ontology" / "atlas.ttl", "a", encoding="utf-8") as ontology:
+        ontology.write(f'\natlas:Organization rdfs:comment "{HOSTILE_TEXT.replace(chr(34), chr(92) + chr(34))}"@en .\n')
+    with open(root / "graph" / "organization" / "alpha-lab.ttl", "a", encoding="utf-8") as entity:
+        entity.write("\norganization:alpha-lab rdfs:seeAlso <javascript:alert(1)>, <urn:isbn:0451450523>, <https://example.org/fine> .\n")
+    atlas = Atlas.open(root)
+    atlas.build()
+    with AtlasServer(atlas, port=0, timeout=TIMEOUT, workers=1, queue=1).start() as srv:
+        yield srv
+
+
+def test_the_ontology_page_escapes_what_it_prints(hostile_server):
+    status, _, body = call(hostile_server, "GET", "/ontology/", headers={"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200 and "&lt;script&gt;alert(" in page
+    assert "<script>alert" not in page and "<img src=x" not in page
+
+
+def test_entity_pages_link_only_to_web_addresses(hostile_server):
+    status, _, body = call(hostile_server, "GET", "/organization/alpha-lab", headers={"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200
+    assert "javascript:alert(1)" in page and "urn:isbn:0451450523" in page  # shown, as text
+    assert 'href="javascript:' not in page and 'href="urn:' not in page
+    assert 'href="https://example.org/fine"' in page
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the saved queries' pages
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_saved_query_page_shows_labels_linked_to_entity_pages(server):
+    status, headers, body = call(server, "GET", "/queries/sample-by-continent")
+    page = body.decode()
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert 'href="/ontology/continent/europe"' in page and ">Europe</a>" in page
+    assert "https://w3id.org/llm-atlas/ontology/continent/europe</" not in page  # the label, not the raw IRI
+    status, _, body = call(server, "GET", "/queries/wikidata-facts")
+    assert status == 403 and b"SERVICE is refused" in body  # federated: refused here, said on its page
+    assert 'href="/sparql?query=' in page and "format=csv" in page  # downloads of the same answer
+    status, _, body = call(server, "GET", "/queries/")
+    assert status == 200 and b'href="/queries/study-sample"' in body
+
+
+def test_saved_query_page_has_a_form_for_its_parameters(server):
+    status, _, body = call(server, "GET", "/queries/dependents")
+    page = body.decode()
+    assert status == 200 and 'name="artifact"' in page and 'value="dataset:common-crawl"' in page
+    status, _, body = call(server, "GET", "/queries/dependents?artifact=" + quote("dataset:alpha-corpus"))
+    page = body.decode()
+    assert status == 200 and 'value="dataset:alpha-corpus"' in page and "VALUES ?artifact { &lt;https://w3id.org/llm-atlas/dataset/alpha-corpus&gt; }" in page
+    status, _, body = call(server, "GET", "/queries/dependents?artifact=" + quote("no such thing"))
+    assert status == 400 and b"parameter artifact" in body
+    status, _, _ = call(server, "GET", "/queries/nothing-like-this", headers={"Accept": "text/html"})
+    assert status == 404
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the engine: memory after the start, reload
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_the_engine_moves_into_memory_after_answering_from_disk(server):
+    assert server.engine.promoted.wait(30)
+    assert server.engine.process.in_memory and server.engine.stats.promotions >= 1
+    status, _, body = get_query(server, STUDY_QUERY)
+    assert status == 200 and len(bindings(body)) == 2
+
+
+@pytest.mark.slow
+def test_reload_follows_the_files(tmp_path):
+    root = make_checkout(tmp_path / "atlas")
+    atlas = Atlas.open(root)
+    atlas.build()
+    path = root / "graph" / "organization" / "alpha-lab.ttl"
+    with AtlasServer(atlas, port=0, timeout=TIMEOUT, workers=1, queue=1, reload=True).start() as srv:
+        status, _, body = call(srv, "GET", "/organization/alpha-lab")
+        assert status == 200 and b"<h1>Alpha Lab</h1>" in body
+        path.write_text(path.read_text(encoding="utf-8").replace('"Alpha Lab"@en', '"Alpha Laboratory"@en'), encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            status, _, body = call(srv, "GET", "/organization/alpha-lab")
+            if b"<h1>Alpha Laboratory</h1>" in body:
+                break
+            time.sleep(0.3)
+        assert b"<h1>Alpha Laboratory</h1>" in body
+        status, _, body = get_query(srv, STUDY_QUERY)
+        assert "Alpha Laboratory" in [b["label"]["value"] for b in bindings(body)]

@@ -108,6 +108,7 @@ def make_parser() -> argparse.ArgumentParser:
     srv.add_argument("--timeout", type=float, default=10.0, help="hard limit per query, in seconds (default 10)")
     srv.add_argument("--max-rows", type=int, default=10_000, help="rows returned at most; more are cut and flagged (default 10000)")
     srv.add_argument("--cors", metavar="ORIGIN", help="allow cross-origin requests from ORIGIN (comma-separated, or *); off by default")
+    srv.add_argument("--reload", action="store_true", help="watch the checkout and serve each change as soon as it builds")
 
     net = commands.add_parser("network", help="the collaboration network: centralities, components, GraphML/GEXF, PNG/SVG",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -201,7 +202,8 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "serve":
             if args.timeout <= 0 or args.max_rows < 1 or not 0 <= args.port <= 65535:
                 raise UsageError("--timeout must be positive, --max-rows at least 1 and --port a port number")
-            return atlas.serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors)
+            return atlas.serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors,
+                               reload=args.reload)
         if args.command == "network":
             written, analysis = atlas.network(args.out, include_inferred=not args.no_inferred)
             sys.stdout.write(analysis.to_markdown(level=1))
