@@ -135,6 +135,13 @@ class Atlas:
                 return run_query(self.store, query)
         return run_query(self.store, query.text, bind_params(query, params or {}))
 
+    def import_source(self, source: str, path: str | os.PathLike, *, version: str | None = None):
+        """Import one snapshot of an external source into imports/<source>.trig; returns the ImportReport."""
+        from .importers import import_source  # the importers load their sources' parsers only when importing
+
+        self.close()
+        return import_source(source, Path(path), self.root, version=version)
+
     def import_osai(self, index_dir: Path, *, version: str | None = None):
         """Import the European Open Source AI Index into imports/osai-index.ttl; returns the ImportReport."""
         self.close()

@@ -74,8 +74,10 @@ def make_parser() -> argparse.ArgumentParser:
     commands.add_parser("queries", help="list the saved queries with their summary and parameters")
     imp = commands.add_parser("import", help="import an external dataset into imports/ (osai: the European Open Source AI Index)",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    imp.add_argument("dataset", choices=("osai",), help="which dataset")
-    imp.add_argument("path", help="a clone of the dataset (for osai: the folder of system YAML files)")
+    imp.add_argument("dataset", choices=("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard"),
+                     help="which source (docs/importing.md says what each reads)")
+    imp.add_argument("path", help="a clone of the source (for osai: the folder of system YAML files; for hf-hub and "
+                                  "open-llm-leaderboard: the AI Stack Map repository; scancode-licensedb reads the installed index: give .)")
     imp.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
     imp.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print skipped files")
 
@@ -175,6 +177,12 @@ def run(args: argparse.Namespace) -> int:
                     print(f"{'':32}   --param {p.name}=<{p.type}>  (default {p.default}) {p.description}")
             return EXIT_OK
         if args.command == "import":
+            if args.dataset != "osai":
+                result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot)
+                sys.stdout.write(result.to_text())
+                if args.format != "text":
+                    sys.stdout.write(render(result.skipped, args.format))
+                return EXIT_INVALID if result.has_errors else EXIT_OK
             result = atlas.import_osai(Path(args.path), version=args.snapshot)
             sys.stdout.write(result.to_text())
             if args.format != "text":
