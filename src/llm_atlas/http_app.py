@@ -197,6 +197,7 @@ class AtlasApp:
         headers = dict(rendered.headers)
         headers["Vary"] = "Accept"
         headers["X-Atlas-Query-Time"] = f"{time.monotonic() - started:.3f}"
+        headers["X-Atlas-Engine"] = answer.engine
         return Response(rendered.body, 200, headers, rendered.content_type)
 
     async def _render_in_thread(self, *args):

@@ -16,16 +16,16 @@ memory) on 127.0.0.1 and a port of our choosing.
 :class:`QueryEngine` is the engines' only client, on the server's event loop:
 
 * at most ``concurrency`` queries run at the engine and ``queue`` more wait; beyond that :class:`Busy`;
-* a query still running after ``timeout`` seconds is abandoned (:class:`QueryTimeout`); Oxigraph cancels it
-  one second later by itself. Some queries do not heed cancellation (a cartesian COUNT, an ORDER BY over a
-  product); if one still runs ``CANCEL_GRACE`` seconds after that, or abandoned queries fill every slot, the
-  engine is replaced (disk engine at once, memory in the background) and the queries it was answering are
-  asked again of the new one;
+* a query still running after ``timeout`` seconds is abandoned (:class:`QueryTimeout`); if it still runs
+  ``CANCEL_GRACE`` seconds after that, or abandoned queries fill every slot, the engine is replaced (disk
+  engine at once, memory in the background: the only sure way to stop a query, Oxigraph's own cancellation
+  misses a cartesian COUNT or an ORDER BY over a product) and the queries it was answering are asked again
+  of the new one;
 * answers are read only up to ``max_rows`` rows (the rest is never transferred) and come back as TSV
   (solutions), JSON (a boolean) or N-Triples (graphs), formats whose rows can be counted exactly; the
   protocol layer turns them into whatever the client asked for;
-* an engine that dies (a query wanting more memory than it may map) is replaced the same way; the queries it
-  was answering get :class:`EngineStopped` (one of them killed it: none is asked again).
+* an engine that dies, or whose resident memory passes ``memory`` (a query wanting too much), is replaced the
+  same way; the queries it was answering get :class:`EngineStopped` (one of them did it: none is asked again).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.client
-import math
 import os
 import queue
 import shutil
@@ -50,8 +49,9 @@ import httptools
 import pyoxigraph as ox
 
 START_TIMEOUT = 60.0  # seconds for the engine to listen
-CANCEL_GRACE = 2.0  # seconds past its own cancellation an abandoned query may keep the engine busy
-DEFAULT_ENGINE_MEMORY = 8 * 1024**3  # address space of the engine (bytes)
+CANCEL_GRACE = 1.0  # seconds past the timeout an abandoned query may keep the engine busy before it is replaced
+DEFAULT_ENGINE_MEMORY = 4 * 1024**3  # resident memory the engine may use (bytes) before it is replaced
+MEMORY_CHECK = 0.25  # seconds between looks at the engine's resident memory
 TSV = "text/tab-separated-values"
 N_TRIPLES = "application/n-triples"
 SPARQL_JSON = "application/sparql-results+json"
@@ -85,6 +85,7 @@ class EngineAnswer:
     media: str
     body: bytes
     truncated: bool = False
+    engine: str = "memory"  # "memory", or "disk" while the in-memory engine is being loaded
 
 
 def find_oxigraph() -> str | None:
@@ -140,11 +141,10 @@ class EngineProcess:
 
     host = "127.0.0.1"
 
-    def __init__(self, checkpoint: Path | None = None, *, timeout: float, memory: int | None = DEFAULT_ENGINE_MEMORY,
-                 sandbox: bool = True, log: Path | None = None, executable: str | None = None):
+    def __init__(self, checkpoint: Path | None = None, *, timeout: float, sandbox: bool = True, log: Path | None = None,
+                 executable: str | None = None):
         self.checkpoint = checkpoint
         self.timeout = timeout
-        self.memory = memory
         self.sandbox = sandbox
         self.log = log
         self.executable = executable or find_oxigraph()
@@ -162,13 +162,16 @@ class EngineProcess:
         for attempt in range(5):  # the port is picked, then bound by the engine: another process may take it between
             self.port = _free_port(self.host)
             where = ["serve"] if self.checkpoint is None else ["serve-read-only", "--location", str(self.checkpoint)]
-            # the engine cancels a query itself one second after we give up on it (whole seconds only)
-            command = [self.executable, *where, "--bind", f"{self.host}:{self.port}", "--union-default-graph",
-                       "--timeout-s", str(math.ceil(self.timeout) + 1)]
+            # no --timeout-s: Oxigraph would start a thread per query that sleeps through the timeout (thousands
+            # under load, until thread creation fails), and cancels only some queries; QueryEngine replaces an
+            # engine that will not let go of a query instead
+            command = [self.executable, *where, "--bind", f"{self.host}:{self.port}", "--union-default-graph"]
             if self.sandbox:
                 # the sandbox module needs nothing but the standard library: run as a script, not through the package
+                # no address-space limit: Oxigraph starts a thread (2 MiB of stack reserved) per query to time it out,
+                # thousands a minute under load; QueryEngine bounds the resident memory instead
                 command = [sys.executable, str(Path(__file__).resolve().parent / "sandbox.py"), "--bind-port", str(self.port),
-                           "--memory", str(self.memory or 0), "--", *command]
+                           "--", *command]
             log = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 - closed below
             try:
                 self.process = _SPAWNER.popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
@@ -221,6 +224,19 @@ class EngineProcess:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def resident_bytes(self) -> int:
+        """The engine's resident memory (Linux; 0 where it cannot be read)."""
+        if self.process is None:
+            return 0
+        try:
+            with open(f"/proc/{self.process.pid}/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError):
+            pass
+        return 0
+
     def stop(self) -> None:
         if self.process is None:
             return
@@ -255,6 +271,7 @@ class _Connection:
         self.writer = writer
         self.port = port  # of the engine it talks to
         self.reusable = True
+        self.reused = False  # taken from the pool: the engine may have closed it meanwhile
 
     @classmethod
     async def open(cls, host: str, port: int) -> _Connection:
@@ -268,7 +285,7 @@ class _Connection:
                           b"Accept: " + accept.encode() + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
         await self.writer.drain()
         reading = _Response()
-        parser = httptools.HttpResponseParser(reading)
+        parser = reading.parser = httptools.HttpResponseParser(reading)
         while not reading.complete:
             data = await self.reader.read(256 * 1024)
             if not data:
@@ -277,7 +294,7 @@ class _Connection:
             if max_lines is not None and reading.lines > max_lines:
                 self.reusable = False
                 return parser.get_status_code(), b"".join(reading.chunks), True
-        self.reusable = parser.should_keep_alive()
+        self.reusable = reading.keep_alive
         return parser.get_status_code(), b"".join(reading.chunks), False
 
     def close(self) -> None:
@@ -293,6 +310,8 @@ class _Response:
         self.chunks: list[bytes] = []
         self.lines = 0
         self.complete = False
+        self.keep_alive = False
+        self.parser = None
 
     def on_body(self, body: bytes) -> None:
         self.chunks.append(body)
@@ -300,6 +319,7 @@ class _Response:
 
     def on_message_complete(self) -> None:
         self.complete = True
+        self.keep_alive = self.parser.should_keep_alive()  # llhttp forgets it once the message is over
 
 
 @dataclass
@@ -324,7 +344,8 @@ class QueryEngine:
         self.timeout = float(timeout)
         self.max_rows = int(max_rows)
         self.in_memory = in_memory
-        self._options = {"timeout": self.timeout, "memory": memory, "sandbox": sandbox, "log": log, "executable": executable}
+        self.memory = memory
+        self._options = {"timeout": self.timeout, "sandbox": sandbox, "log": log, "executable": executable}
         self.process: EngineProcess | None = None
         self.stats = EngineStats()
         self.promoted = threading.Event()  # set when an in-memory engine has taken over
@@ -340,6 +361,8 @@ class QueryEngine:
         self._idle: deque[_Connection] = deque()
         self._restarting: asyncio.Future | None = None
         self._watchers: set[asyncio.Task] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._killed: set[int] = set()  # ids of engines stopped for what a query did (its queries are not asked again)
 
     # -- engines (threads) ---------------------------------------------------------------------------------
 
@@ -350,7 +373,19 @@ class QueryEngine:
         """An engine on the checkpoint, answering at once; the in-memory copy is made in the background."""
         self.process = self._engine(self.checkpoint).start()
         self._promote_in_background()
+        if self.memory:
+            threading.Thread(target=self._watch_memory, name="llm-atlas-engine-memory", daemon=True).start()
         return self
+
+    def _watch_memory(self) -> None:
+        """Replace an engine whose resident memory passes the limit (a query wanting too much): what an address
+        space limit would do, without counting the stacks Oxigraph reserves for its timeout threads."""
+        while not self._closed:
+            time.sleep(MEMORY_CHECK)
+            process, loop = self.process, self._loop
+            if process is not None and loop is not None and process.resident_bytes() > self.memory:
+                self._killed.add(id(process))
+                process.stop()  # the query dies with it; _run sees the engine gone and restarts it
 
     def _promote_in_background(self) -> None:
         if not self.in_memory or self._closed:
@@ -426,6 +461,7 @@ class QueryEngine:
             self._internal_slots = asyncio.Semaphore(self.concurrency)
             self._ready = asyncio.Event()
             self._ready.set()
+            self._loop = asyncio.get_running_loop()
 
     async def answer(self, text: str, form: str) -> EngineAnswer:
         """Run a query the guard passed; the answer in the engine's countable format for its form."""
@@ -482,8 +518,10 @@ class QueryEngine:
             except (ConnectionError, OSError, httptools.HttpParserError) as error:
                 if connection is not None:
                     connection.close()
-                if self.process is not process:
+                if self.process is not process and id(process) not in self._killed:
                     continue  # the engine was swapped meanwhile (reload, memory, restart): ask the one now serving
+                if connection is not None and connection.reused and process.alive:
+                    continue  # a kept-alive connection the engine had closed: ask again on a new one
                 for _ in range(20):  # did it die? (a crash closes the sockets a moment before the process is gone)
                     if not process.alive:
                         break
@@ -495,19 +533,21 @@ class QueryEngine:
             self._release(connection)
             if status != 200:
                 raise EngineRefused(status, body.decode("utf-8", "replace").strip())
+            where = "memory" if process.in_memory else "disk"
             if cut:
                 body = b"\n".join(body.split(b"\n", max_lines)[:max_lines]) + b"\n"
-                return EngineAnswer(media, body, truncated=True)
+                return EngineAnswer(media, body, truncated=True, engine=where)
             if body and not body.endswith(b"\n") and media != SPARQL_JSON:
                 # an error while Oxigraph streams rows comes after the rows it wrote: a 200 with a tail
                 raise EngineRefused(400, body.rsplit(b"\n", 1)[-1].decode("utf-8", "replace").strip())
-            return EngineAnswer(media, body)
+            return EngineAnswer(media, body, engine=where)
         raise EngineStopped()
 
     async def _connection(self, process: EngineProcess) -> _Connection:
         while self._idle:
             connection = self._idle.pop()
             if connection.reusable and connection.port == process.port and not connection.writer.is_closing():
+                connection.reused = True
                 return connection
             connection.close()
         return await _Connection.open(process.host, process.port)
@@ -519,13 +559,13 @@ class QueryEngine:
             connection.close()
 
     def _watch_abandoned(self, request: asyncio.Future, connection: _Connection, process: EngineProcess) -> None:
-        """The engine cancels the query one second after our timeout; should it still be busy with it
-        ``CANCEL_GRACE`` seconds after that, or should abandoned queries fill every slot, it is replaced."""
+        """Should the engine still be busy with an abandoned query ``CANCEL_GRACE`` seconds later, or should
+        abandoned queries fill every slot, it is replaced."""
         self._abandoned += 1
 
         async def watch() -> None:
             try:
-                await asyncio.wait_for(request, 1.0 + CANCEL_GRACE)
+                await asyncio.wait_for(request, CANCEL_GRACE)
             except asyncio.TimeoutError:
                 self._schedule_restart(process)
             except Exception:  # noqa: BLE001 - the engine ended it with an error or hung up: done

@@ -27,11 +27,10 @@ Why it is safe to expose (each point is proven by tests/test_serve.py):
   does and refuses SERVICE and FROM (403), as are ``default-graph-uri`` and ``named-graph-uri``. Second line
   of defence: the engine runs under Landlock (Linux 6.7 and later), which denies it every outgoing TCP
   connection (:mod:`llm_atlas.sandbox`); the guard process can open no socket or file at all.
-* **Bounded.** A timeout per query (503; the engine cancels the query, and is restarted if it will not
-  stop), a row cap with an explicit flag (``X-Atlas-Truncated``, ``"truncated"`` in JSON), a body cap
+* **Bounded.** A timeout per query (503; an engine still busy with it a second later is replaced), a row cap with an explicit flag (``X-Atlas-Truncated``, ``"truncated"`` in JSON), a body cap
   (413), at most ``workers`` queries at the engine and ``queue`` waiting (the rest get 503 with
-  ``Retry-After``), deadlines for a request's headers and body (408), a cap on open connections (503), an
-  address-space limit for the engine and the guard. CORS is off unless an origin is given.
+  ``Retry-After``), deadlines for a request's headers and body (408), a cap on open connections (503), a
+  bound on the engine's resident memory (it is replaced beyond it), an address-space limit for the guard. CORS is off unless an origin is given.
 """
 
 from __future__ import annotations
@@ -59,11 +58,11 @@ DEFAULT_PORT = 8000
 DEFAULT_TIMEOUT = 10.0  # seconds a query may run
 DEFAULT_MAX_ROWS = 10_000  # solutions (SELECT) or triples (CONSTRUCT, DESCRIBE) per answer
 DEFAULT_MAX_BODY = 256 * 1024  # bytes of a POST body; the longest saved query is under 5 KiB
-DEFAULT_QUEUE = 4  # queries that may wait for a slot beyond those running
+DEFAULT_QUEUE = 64  # queries that may wait for a slot beyond those running (each waits at most one timeout)
 DEFAULT_MAX_CONNECTIONS = 1024  # open connections and requests in progress before new ones get 503 at once
 DEFAULT_HEAD_TIMEOUT = 10.0  # seconds a client may take to send its request line and headers
 DEFAULT_BODY_TIMEOUT = 10.0  # seconds a client may take to send its request body
-DEFAULT_ENGINE_MEMORY = 8 * 1024**3  # address space of the engine (bytes); it holds the atlas in memory
+DEFAULT_ENGINE_MEMORY = 4 * 1024**3  # resident memory of the engine (bytes) before it is replaced; it holds the atlas
 RELOAD_INTERVAL = 1.0  # seconds between looks at the checkout with ``reload``
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
@@ -147,7 +146,8 @@ class AtlasServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.engine = self.guard = None
         try:
-            self.concurrency = workers or max(2, min(4, os.cpu_count() or 2))
+            # queries at the engine at once: two per core, so that our side of one overlaps the engine's of another
+            self.concurrency = workers or max(2, min(8, 2 * (os.cpu_count() or 1)))
             self.engine = QueryEngine(checkpoint(atlas.store_dir, self.workdir / "checkpoint-0"), concurrency=self.concurrency,
                                       queue=queue, timeout=self.timeout, max_rows=self.max_rows, memory=engine_memory,
                                       sandbox=sandbox, in_memory=in_memory, log=self.workdir / "engine.log").start()
