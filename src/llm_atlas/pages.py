@@ -22,12 +22,12 @@ from urllib.parse import urlencode, urlsplit
 import jinja2
 import pyoxigraph as ox
 
-from . import __version__
 from .layout import FILE_GRAPH_BASE, relpath_of_graph
-from .namespaces import BASE, KINDS, ONTOLOGY, PREFIXES
+from .namespaces import BASE, DCTERMS, KINDS, ONTOLOGY, OWL, RDF, RDFS, SKOS, XSD
+from .namespaces import curie as _curie
+from .version import __version__
 
-RDF, RDFS, SKOS = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["skos"]
-DCTERMS, OWL, XSD, SCHEMA = PREFIXES["dcterms"], PREFIXES["owl"], PREFIXES["xsd"], PREFIXES["schema"]
+SCHEMA = "https://schema.org/"
 RDF_TYPE = RDF + "type"
 LABELS = (RDFS + "label", SKOS + "prefLabel")
 DESCRIPTIONS = (DCTERMS + "description", SKOS + "definition")
@@ -118,12 +118,8 @@ def web_address(iri: str) -> str | None:
 
 
 def curie(iri: str) -> str:
-    best = None
-    for name, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and (best is None or len(namespace) > len(PREFIXES[best])):
-            if re.fullmatch(r"[\w\-.]*", iri[len(namespace):]):
-                best = name
-    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+    """The shared-prefix name of an IRI (``organization:alpha-lab``), or the IRI itself."""
+    return _curie(iri) or iri
 
 
 def ontology_anchor(iri: str) -> str:

@@ -64,6 +64,7 @@ DEFAULT_HEAD_TIMEOUT = 10.0  # seconds a client may take to send its request lin
 DEFAULT_BODY_TIMEOUT = 10.0  # seconds a client may take to send its request body
 DEFAULT_ENGINE_MEMORY = 4 * 1024**3  # resident memory of the engine (bytes) before it is replaced; it holds the atlas
 RELOAD_INTERVAL = 1.0  # seconds between looks at the checkout with ``reload``
+GUARD_TIMEOUT = 10.0  # seconds the SPARQL guard may take to read one query
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 STATIC_DIR = WEB_DIR / "static"
@@ -151,7 +152,8 @@ class AtlasServer:
             self.engine = QueryEngine(checkpoint(atlas.store_dir, self.workdir / "checkpoint-0"), concurrency=self.concurrency,
                                       queue=queue, timeout=self.timeout, max_rows=self.max_rows, memory=engine_memory,
                                       sandbox=sandbox, in_memory=in_memory, log=self.workdir / "engine.log").start()
-            self.guard = GuardProcess(PREFIXES, timeout=min(self.timeout, 10.0))
+            # the guard reads a query in a millisecond; the bound is for hostile texts, not for a busy machine
+            self.guard = GuardProcess(PREFIXES, timeout=GUARD_TIMEOUT)
             self.pages = Pages(PageData(self._select, self._construct), self._saved_queries(), timeout=self.timeout,
                                max_rows=self.max_rows)
             self._queries_stamp = _queries_stamp(atlas.root)

@@ -3,7 +3,8 @@
 No I/O here: :func:`read_request` turns a request's method, query string, content type and body into the
 query text (or a :class:`Refused`), :func:`check_query` asks :mod:`llm_atlas.sparql_guard` whether it may
 run, :func:`answer_format` negotiates the format, and :func:`render` turns the engine's answer (TSV,
-a JSON boolean or N-Triples, see :mod:`llm_atlas.query_engine`) into it with pyoxigraph's writers.
+a JSON boolean or N-Triples, see :mod:`llm_atlas.query_engine`) into it with the writers
+``llm-atlas query`` uses (:mod:`llm_atlas.sparql_results`), so both write the same bytes for the same answer.
 
 SELECT and ASK answers go out as SPARQL JSON, XML, CSV or TSV; CONSTRUCT and DESCRIBE as Turtle (with the
 shared prefixes it uses), N-Triples, JSON-LD or RDF/XML. ``?format=`` (short names, for links and curl)
@@ -24,6 +25,8 @@ import pyoxigraph as ox
 
 from . import sparql_guard
 from .namespaces import PREFIXES
+from .ntriples import sorted_ntriples
+from .sparql_results import write_boolean, write_select
 
 SPARQL_RESULTS_JSON = "application/sparql-results+json"
 SPARQL_RESULTS_XML = "application/sparql-results+xml"
@@ -50,8 +53,6 @@ CONTENT_TYPES = {
     "tsv": "text/tab-separated-values; charset=utf-8", "turtle": "text/turtle; charset=utf-8",
     "ntriples": "application/n-triples", "jsonld": JSON_LD, "rdfxml": RDF_XML,
 }
-RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV,
-                  "tsv": ox.QueryResultsFormat.TSV}
 RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
                "rdfxml": ox.RdfFormat.RDF_XML}
 # ?format= values: short names, for links and curl; graph forms read json/xml as JSON-LD / RDF/XML.
@@ -221,6 +222,8 @@ def check_query(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
     verdict = sparql_guard.inspect(text, prefixes)
     if verdict.findings:
         finding = verdict.findings[0]
+        if finding.rule == sparql_guard.SYNTAX_RULE:  # as `llm-atlas query -e` says it
+            raise Refused(400, f"SPARQL syntax error at line {finding.line}, column {finding.column}: {finding.message}")
         raise Refused(STATUS_OF_RULE[finding.rule], f"line {finding.line}, column {finding.column}: {finding.message}")
     assert verdict.form is not None
     return verdict.form
@@ -274,25 +277,17 @@ def render(form: str, media: str, body: bytes, truncated: bool, fmt: str, max_ro
         return Rendered(serialize_boolean(bool(json.loads(body)["boolean"]), fmt), CONTENT_TYPES[fmt])
     limits = {TRUNCATED_HEADER: "true" if truncated else "false", ROW_LIMIT_HEADER: str(max_rows)}
     if form == "SELECT":
-        if fmt != "tsv":
-            body = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV).serialize(format=RESULT_FORMATS[fmt])
-            if fmt == "json":  # our flag, beside head and results
-                extra = ',"truncated":true,"rowLimit":' + str(max_rows) if truncated else ',"truncated":false'
-                body = body[:-1] + extra.encode() + b"}"
-        return Rendered(body, CONTENT_TYPES[fmt], limits)
-    if fmt != "ntriples":
-        body = serialize_graph([quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)], fmt, prefixes)
-    return Rendered(body, CONTENT_TYPES[fmt], limits)
+        # the command line's writers: `llm-atlas query --format X` and this endpoint write a term the same way
+        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        variables = [v.value for v in solutions.variables]
+        rows = [[solution[v] for v in variables] for solution in solutions]
+        return Rendered(write_select(variables, rows, fmt, truncated=truncated, row_limit=max_rows), CONTENT_TYPES[fmt], limits)
+    triples = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+    return Rendered(serialize_graph(triples, fmt, prefixes), CONTENT_TYPES[fmt], limits)
 
 
 def serialize_boolean(value: bool, fmt: str) -> bytes:
-    text = "true" if value else "false"
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
-                f"<head/>\n<boolean>{text}</boolean>\n</sparql>\n").encode()
-    return (text + "\n").encode()  # CSV and TSV define no boolean form; the word is what common endpoints send
+    return write_boolean(value, fmt)
 
 
 def used_prefixes(terms: Iterable, prefixes: dict[str, str] = PREFIXES) -> dict[str, str]:
@@ -315,6 +310,8 @@ def serialize_graph(triples: list[ox.Triple], fmt: str, prefixes: dict[str, str]
     if fmt == "turtle":
         terms = (term for t in triples for term in (t.subject, t.predicate, t.object))
         return ox.serialize(triples, format=rdf_format, prefixes=used_prefixes(terms, prefixes))
+    if fmt == "ntriples":
+        return sorted_ntriples(triples)
     return ox.serialize(triples, format=rdf_format)
 
 
