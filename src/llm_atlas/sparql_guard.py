@@ -357,7 +357,10 @@ class _Locator:
 
         line = view.count("\n", 0, error.offset) + 1
         column = error.offset - (view.rfind("\n", 0, error.offset) + 1) + 1
-        explained = explain(view, SyntaxError(f"error at {line}:{column}: {error.message}"), dict(prefixes))
+        try:
+            explained = explain(view, SyntaxError(f"error at {line}:{column}: {error.message}"), dict(prefixes))
+        except Exception:  # noqa: BLE001 - explaining is a courtesy: the engine's own words, where it fails
+            return self.finding(SYNTAX_RULE, f"the query does not parse: {error.message}", error.offset)
         return self.finding(SYNTAX_RULE, explained.reason, _offset_of(view, explained.line, explained.column))
 
 

@@ -143,7 +143,7 @@ def explain(text: str, error: SyntaxError, prefixes: dict[str, str] = PREFIXES) 
         last = tokens[-1]
         return SparqlSyntaxError(*_position(text, last[2]), f"the query does not parse: it ends before it is complete (near {last[1]!r}: "
                                  "an unfinished triple pattern, expression or clause?)")
-    found = re.match(r"\S{1,30}", text[offset:]).group()
+    found = re.search(r"\S{1,30}", text[offset:]).group()  # the parser may stop on a space
     return SparqlSyntaxError(line, column, f"the query does not parse at {found!r}" + _expected(expected))
 
 
