@@ -1063,3 +1063,18 @@ def test_reload_follows_the_files(tmp_path):
         assert b"<h1>Alpha Laboratory</h1>" in body
         status, _, body = get_query(srv, STUDY_QUERY)
         assert "Alpha Laboratory" in [b["label"]["value"] for b in bindings(body)]
+
+
+def test_search_box_and_page(server):
+    status, _, body = call(server, "GET", "/organization/alpha-lab")
+    assert b'<form class="search" role="search" action="/search"' in body  # on every page
+    status, headers, body = call(server, "GET", "/search?q=" + quote("alpha lab"))
+    page = body.decode()
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert page.index('href="/organization/alpha-lab"') < page.index('href="/model/alpha-7b"')  # the exact name first
+    status, _, body = call(server, "GET", "/search?q=" + quote("alpah lab"))  # a typo
+    assert b'href="/organization/alpha-lab"' in body
+    status, _, body = call(server, "GET", "/search?q=" + quote('<script>alert("x")</script>'))
+    assert status == 200 and b"<script>alert" not in body and b"&lt;script&gt;" in body
+    status, _, body = call(server, "GET", "/search")
+    assert status == 200 and b"<table" not in body

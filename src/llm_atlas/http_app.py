@@ -107,6 +107,7 @@ class AtlasApp:
             Route("/sparql", self.sparql, methods=["GET", "HEAD", "POST"]),
             Route("/", self.home, methods=page),
             Route("/query", self.query_editor, methods=page),
+            Route("/search", self.search, methods=page),
             Route("/queries", lambda request: Response(b"", 301, {"Location": "/queries/"}), methods=page),
             Route("/queries/", self.saved_query_list, methods=page),
             Route("/queries/{name}", self.saved_query, methods=page),
@@ -255,6 +256,10 @@ class AtlasApp:
 
     async def home(self, request: Request) -> Response:
         return html_response(await self.pages.home())
+
+    async def search(self, request: Request) -> Response:
+        text = protocol.form_fields(request.scope["query_string"].decode("latin-1")).get("q", [""])[0]
+        return html_response(await self.pages.search_page(text))
 
     async def query_editor(self, request: Request) -> Response:
         return html_response(self.pages.query_editor())

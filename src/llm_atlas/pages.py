@@ -12,6 +12,7 @@ external identifiers.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
@@ -23,6 +24,7 @@ import jinja2
 import pyoxigraph as ox
 
 from .layout import FILE_GRAPH_BASE, relpath_of_graph
+from .search import IDENTIFIER_PROPERTIES, SearchIndex
 from .namespaces import BASE, DCTERMS, KINDS, ONTOLOGY, OWL, RDF, RDFS, SKOS, XSD
 from .namespaces import curie as _curie
 from .version import __version__
@@ -73,6 +75,8 @@ INCOMING_LIMIT = 100  # links listed per property among "referenced by"; the res
 HOME_LIMIT = 60  # entities listed per kind on the home page
 PAGE_SIZE = 500  # entities per page of a kind list
 RESULT_ROWS_SHOWN = 2000  # rows of a saved query's answer shown on its page
+SEARCH_HITS = 50  # hits shown for a search
+SEARCH_TEXT_LIMIT = 200  # characters of a search text that count
 
 
 # -- what the templates print ---------------------------------------------------------------------------------
@@ -156,12 +160,27 @@ class PageData:
         self._labels: dict[str, str | None] = {}
         self._counts: dict | None = None
         self._ontology: list[ox.Triple] | None = None
+        self._search: SearchIndex | None = None
 
     def forget(self) -> None:
         """The data changed (``serve --reload``): drop what was remembered."""
         self._labels.clear()
         self._counts = None
         self._ontology = None
+        self._search = None
+
+    async def search_index(self) -> SearchIndex:
+        """The search index of :mod:`llm_atlas.search`, built from the names and types the engine holds (read
+        into a small store of their own: the index is made the way ``llm-atlas search`` makes it)."""
+        if self._search is None:
+            names = (RDF_TYPE, RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", *IDENTIFIER_PROPERTIES)
+            triples = await self.construct(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {_values(names)} }} ?s ?p ?o "
+                f"FILTER(isIRI(?s) && !CONTAINS(STR(?s), \"#\")) }}")
+            store = ox.Store()
+            store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+            self._search = SearchIndex.from_store(store)
+        return self._search
 
     async def labels(self, iris: Iterable[str]) -> dict[str, str]:
         """The best label of each IRI that has one: English or untagged first, rdfs:label before skos:prefLabel."""
@@ -223,20 +242,22 @@ class PageData:
 class Pages:
     """Renders every HTML page; ``data`` reads the atlas from the engine."""
 
-    def __init__(self, data: PageData, saved_queries: list, *, timeout: float, max_rows: int, search: bool = False):
+    def __init__(self, data: PageData, saved_queries: list, *, timeout: float, max_rows: int, search: bool = True):
         self.data = data
         self.saved_queries = saved_queries
         self.timeout = timeout
         self.max_rows = max_rows
         self.search = search
+        self._searching: asyncio.Semaphore | None = None
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                       undefined=jinja2.StrictUndefined, trim_blocks=False)
 
     def render(self, template: str, title: str, **values) -> str:
         values.setdefault("crumbs", None)
         values.setdefault("wide", False)
+        search_text = values.pop("search_text", "")
         return self.env.get_template(template).render(title=title, version=__version__, search=self.search,
-                                                      search_text=values.pop("search_text", ""), **values)
+                                                      search_text=search_text, **values)
 
     def error(self, status: int, title: str, message: str) -> str:
         return self.render("error.html", title, status=status, message=message)
@@ -517,6 +538,21 @@ class Pages:
         return self.render("ontology.html", "Ontology", heading=heading, namespace=ONTOLOGY, description=description,
                            classes=[view(c) for c in classes], properties=[view(p) for p in properties],
                            schemes=[self.link(s, labels) for s in schemes])
+
+    # -- search --------------------------------------------------------------------------------------------
+
+    async def search_page(self, text: str) -> str:
+        text = " ".join(text.split())[:SEARCH_TEXT_LIMIT]
+        hits = []
+        if text:
+            index = await self.data.search_index()
+            if self._searching is None:
+                self._searching = asyncio.Semaphore(2)
+            async with self._searching:  # ranking is CPU work (fuzzy matching every name): off the event loop, two at a time
+                found = await asyncio.to_thread(index.search, text, limit=SEARCH_HITS)
+            hits = [{"link": Link(h.label, local_path(h.iri) or web_address(h.iri), h.curie), "curie": h.curie, "kind": h.kind,
+                     "field": h.field, "matched": h.matched} for h in found]
+        return self.render("search.html", "Search", crumbs=[("Atlas", "/"), ("Search", None)], hits=hits, search_text=text)
 
     # -- the query editor and the saved queries ------------------------------------------------------------
 
