@@ -21,7 +21,6 @@ import subprocess
 import sys
 import threading
 from collections import OrderedDict
-from pathlib import Path
 
 from . import sparql_guard
 from .sparql_guard import Finding, Verdict
@@ -69,15 +68,6 @@ def _close_the_door() -> bool:
     except OSError:
         return True
     return False  # pragma: no cover
-
-
-def light_python(module: str, function: str) -> list[str]:
-    """A command running ``module.function()`` in a fresh Python that imports only what that module does:
-    the package's ``__init__`` (the whole API) is skipped, which saves a second and a half at every start."""
-    package = Path(__file__).resolve().parent
-    bootstrap = (f"import sys, types; package = types.ModuleType('llm_atlas'); package.__path__ = [{str(package)!r}]; "
-                 f"sys.modules['llm_atlas'] = package; import {module} as child; child.{function}()")
-    return [sys.executable, "-c", bootstrap]
 
 
 def _read_exact(stream, size: int) -> bytes | None:
@@ -163,7 +153,7 @@ class GuardProcess:
         self._start()
 
     def _start(self) -> None:
-        self._child = subprocess.Popen(light_python("llm_atlas.guard_process", "main"), stdin=subprocess.PIPE,
+        self._child = subprocess.Popen([sys.executable, "-m", "llm_atlas.guard_process"], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
                                        start_new_session=True)
         ready = self._receive(START_TIMEOUT)
