@@ -350,7 +350,9 @@ class QueryEngine:
         self.stats = EngineStats()
         self.promoted = threading.Event()  # set when an in-memory engine has taken over
         self._swap = threading.Lock()  # one engine swap at a time (start, promotion, reload, restart)
-        self._generation = 0  # counts swaps: a promotion prepared for an older engine is dropped
+        self._generation = 0  # counts swaps of the engine that answers
+        self._data_generation = 0  # counts checkpoints: a copy of an older one is dropped
+        self._feeding: EngineProcess | None = None  # the disk engine an in-memory copy is being loaded from
         self._spares: list[EngineProcess] = []  # engines being loaded or answering their last queries
         self._closed = False
         self._slots: asyncio.Semaphore | None = None
@@ -388,13 +390,19 @@ class QueryEngine:
                 process.stop()  # the query dies with it; _run sees the engine gone and restarts it
 
     def _promote_in_background(self) -> None:
-        if not self.in_memory or self._closed:
-            return
+        """Load an in-memory engine from the disk engine now answering, unless a copy is under way (a copy
+        survives the replacement of the engine that answers queries: the engine feeding it stays until done)."""
+        with self._swap:
+            if not self.in_memory or self._closed or self._feeding is not None or self.process is None or self.process.in_memory:
+                return
+            self._feeding = self.process
+            data = self._data_generation
         self.promoted.clear()
-        threading.Thread(target=self._promote, args=(self._generation,), name="llm-atlas-engine-load", daemon=True).start()
+        threading.Thread(target=self._promote, args=(data,), name="llm-atlas-engine-load", daemon=True).start()
 
-    def _promote(self, generation: int) -> None:
-        source = self.process
+    def _promote(self, data: int) -> None:
+        source = self._feeding
+        assert source is not None
         target = self._engine(None)
         self._spares.append(target)
         try:
@@ -404,17 +412,34 @@ class QueryEngine:
                   file=sys.stderr, flush=True)
             target.stop()
             self._spares.remove(target)
+            with self._swap:
+                self._feeding = None
+                retry = not self._closed and source is not self.process  # the feeder died or was replaced: try again
+            if source is not self.process:
+                source.stop()
+            if retry:
+                self._promote_in_background()
             return
         with self._swap:
-            if self._closed or generation != self._generation or self.process is not source:
-                target.stop()
-                self._spares.remove(target)
-                return
-            self.process = target
-            self._generation += 1
-            self.stats.promotions += 1
+            self._feeding = None
             self._spares.remove(target)
-        self._retire(source)
+            if self._closed or data != self._data_generation:  # the checkpoint changed meanwhile (serve --reload)
+                target.stop()
+                stale = True
+            else:
+                old, self.process = self.process, target
+                self._generation += 1
+                self.stats.promotions += 1
+                stale = False
+        if stale:
+            if source is not self.process:
+                source.stop()
+            self._promote_in_background()
+            return
+        if old is not source:
+            source.stop()  # the feeder had been replaced for queries meanwhile: its copy is done
+        if old is not None:
+            self._retire(old)
         self.promoted.set()
 
     def _retire(self, old: EngineProcess) -> None:
@@ -437,19 +462,24 @@ class QueryEngine:
             old, self.process = self.process, fresh
             self.checkpoint = checkpoint
             self._generation += 1
-        if old is not None:
+            self._data_generation += 1
+            feeding = old is self._feeding
+        if old is not None and not feeding:
             self._retire(old)
         self._promote_in_background()
 
     def _restart(self) -> None:
         """Replace an engine that will not stop a query, or that died: a disk engine on the checkpoint takes
-        over at once, the stuck one is killed (and its query with it), memory follows in the background."""
+        over at once, the stuck one is killed (and its query with it), memory follows in the background. A
+        disk engine that is feeding the in-memory copy is left to finish it (then stopped): killing it would
+        start the copy over, and at 10^6 triples a run of slow queries on disk would never let it end."""
         fresh = self._engine(self.checkpoint).start()
         with self._swap:
             old, self.process = self.process, fresh
             self._generation += 1
             self.stats.restarts += 1
-        if old is not None:
+            feeding = old is self._feeding
+        if old is not None and not feeding:
             old.stop()
         self._promote_in_background()
 
@@ -614,7 +644,7 @@ class QueryEngine:
         """Stop every engine (from any thread)."""
         self._closed = True
         with self._swap:
-            engines = [self.process, *self._spares]
+            engines = [self.process, self._feeding, *self._spares]
         for engine in engines:
             if engine is not None:
                 engine.stop()
