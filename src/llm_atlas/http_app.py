@@ -34,9 +34,7 @@ from .guard_process import GuardProcess
 from .namespaces import BASE, KINDS, PREFIXES
 from .pages import Pages, QueryPageProblem
 from .query_engine import Busy, EngineRefused, EngineStopped, QueryEngine, QueryTimeout
-from .sparql_guard import SYNTAX_RULE
 from .sparql_protocol import GRAPH_TYPES, RDF_FORMATS, RESULT_TYPES, Refused
-from .sparql_syntax import SparqlSyntaxError
 
 # Pages: no script or style from elsewhere, no request to anywhere but this server.
 CSP_PAGES = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -210,10 +208,7 @@ class AtlasApp:
         """The form of a query the guard lets run, or :class:`Refused` with its reason and position."""
         verdict = await self.guard.ainspect(text)
         if verdict.findings:
-            finding = verdict.findings[0]
-            if finding.rule == SYNTAX_RULE:  # word for word what `llm-atlas query -e` says about the same text
-                raise Refused(400, str(SparqlSyntaxError(finding.line, finding.column, finding.message)))
-            raise Refused(protocol.STATUS_OF_RULE[finding.rule], f"line {finding.line}, column {finding.column}: {finding.message}")
+            raise protocol.refusal(verdict.findings[0])
         assert verdict.form is not None
         return verdict.form
 

@@ -216,15 +216,20 @@ STATUS_OF_RULE = {sparql_guard.SERVICE_RULE: 403, sparql_guard.DATASET_RULE: 403
                   sparql_guard.SYNTAX_RULE: 400}
 
 
+def refusal(finding: sparql_guard.Finding) -> Refused:
+    """The answer to a query the guard refuses: a syntax error word for word as ``llm-atlas query -e`` says it
+    (400), anything else with the line and column of what is refused (403)."""
+    if finding.rule == sparql_guard.SYNTAX_RULE:
+        return Refused(400, f"SPARQL syntax error at line {finding.line}, column {finding.column}: {finding.message}")
+    return Refused(STATUS_OF_RULE[finding.rule], f"line {finding.line}, column {finding.column}: {finding.message}")
+
+
 def check_query(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
     """The form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a query this endpoint will run, or :class:`Refused`
-    with the guard's reason and where in the query it is."""
+    (the guard in this process: the endpoint asks its guard process, which answers the same)."""
     verdict = sparql_guard.inspect(text, prefixes)
     if verdict.findings:
-        finding = verdict.findings[0]
-        if finding.rule == sparql_guard.SYNTAX_RULE:  # as `llm-atlas query -e` says it
-            raise Refused(400, f"SPARQL syntax error at line {finding.line}, column {finding.column}: {finding.message}")
-        raise Refused(STATUS_OF_RULE[finding.rule], f"line {finding.line}, column {finding.column}: {finding.message}")
+        raise refusal(verdict.findings[0])
     assert verdict.form is not None
     return verdict.form
 
