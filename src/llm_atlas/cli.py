@@ -279,12 +279,14 @@ def _serve_args(p):
     p.add_argument("--timeout", type=float, default=10.0, help="hard limit per query, in seconds (default 10)")
     p.add_argument("--max-rows", type=int, default=10_000, help="rows returned at most; more are cut and flagged (default 10000)")
     p.add_argument("--cors", metavar="ORIGIN", help="allow cross-origin requests from ORIGIN (comma-separated, or *); off by default")
+    p.add_argument("--reload", action="store_true", help="watch the checkout and serve each change as soon as it builds")
 
 
 def _serve(atlas, args) -> int:
     if args.timeout <= 0 or args.max_rows < 1 or not 0 <= args.port <= 65535:
         raise UsageError("--timeout must be positive, --max-rows at least 1 and --port a port number")
-    return atlas.serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors)
+    return atlas.serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors,
+                       reload=args.reload)
 
 
 def _network_args(p):

@@ -139,6 +139,18 @@ def require_safe(text: str, prefixes: Mapping[str, str] | None = None) -> str:
     return verdict.form
 
 
+def without_service(text: str) -> str:
+    """``text`` with every ``SERVICE`` the engine could read made a ``GRAPH`` (``SILENT`` dropped): the same
+    grammar and nothing to fetch, for checking a federated query's syntax without running it. Every
+    case-insensitive ``service`` is replaced, wherever it stands (a keyword can be glued to what comes before
+    it: ``trueSERVICE``), which leaves a name a name and a string a string."""
+    expands = engine_expands_escapes()
+    view = _expand_escapes(text)[0] if expands else text
+    edits = [_as_graph(view, m.start()) for m in _WORDS["service"].finditer(view)]
+    inert = _apply(view, edits)[0] if edits else view
+    return inert.replace("\\", "\\u005C") if expands else inert
+
+
 @functools.cache
 def engine_expands_escapes() -> bool:
     """Whether pyoxigraph expands ``\\u`` escapes before tokenising (0.5 does not: only in strings and IRIs)."""
@@ -187,7 +199,7 @@ def _inspect(text: str, prefixes: tuple[tuple[str, str], ...]) -> Verdict:
         if as_graph is None:
             return Verdict(form, (where.finding(SERVICE_RULE, SERVICE_MESSAGE, _nearest(services, error.offset)),))
         error = as_graph
-    return Verdict(form, (where.finding(SYNTAX_RULE, f"the query does not parse as SPARQL: {error.message}", error.offset),))
+    return Verdict(form, (where.syntax(view, error, prefixes),))
 
 
 # -- the engine ----------------------------------------------------------------------------------------------
@@ -339,6 +351,18 @@ class _Locator:
         column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
         return Finding(rule, message, line, column)
 
+    def syntax(self, view: str, error: _EngineError, prefixes: tuple[tuple[str, str], ...]) -> Finding:
+        """The engine's complaint said the way ``llm-atlas query`` says it (what is wrong, at the mistake)."""
+        from .sparql_syntax import explain  # imported here: sparql_syntax asks this module for inert text
+
+        line = view.count("\n", 0, error.offset) + 1
+        column = error.offset - (view.rfind("\n", 0, error.offset) + 1) + 1
+        try:
+            explained = explain(view, SyntaxError(f"error at {line}:{column}: {error.message}"), dict(prefixes))
+        except Exception:  # noqa: BLE001 - explaining is a courtesy: the engine's own words, where it fails
+            return self.finding(SYNTAX_RULE, f"the query does not parse: {error.message}", error.offset)
+        return self.finding(SYNTAX_RULE, explained.reason, _offset_of(view, explained.line, explained.column))
+
 
 def _expand_escapes(text: str) -> tuple[str, list[int]]:
     """What an engine built with spargebra's ``standard-unicode-escaping`` parses: its
@@ -403,4 +427,5 @@ __all__ = [
     "engine_expands_escapes",
     "inspect",
     "require_safe",
+    "without_service",
 ]

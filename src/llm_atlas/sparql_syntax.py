@@ -23,6 +23,7 @@ import re
 
 import pyoxigraph as ox
 
+from . import sparql_guard
 from .errors import UsageError
 from .namespaces import PREFIXES
 from .suggest import did_you_mean  # at the top: the endpoint's sandboxed workers cannot open files later
@@ -42,23 +43,21 @@ CALLABLE = {
 }
 
 # The tokens that can hide a brace, a quote or a colon: strings (long ones first), IRIs, comments.
-# The tokens that can hide a brace, a quote or a colon: strings (long ones first), IRIs, comments. Letters
-# are \\w (Unicode-aware) rather than the grammar's code point ranges, which cost ~15 ms each to compile.
 _TOKEN = re.compile(
     r"""(?P<string>'''(?:'{0,2}(?:[^'\\]|\\.))*'''|\"\"\"(?:"{0,2}(?:[^"\\]|\\.))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")"""
     r"""|(?P<open_string>'''|\"\"\"|'|")"""
     r"""|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)"""
     r"""|(?P<bad_iri><[^<>{}\n\s]+\s[^<>{}\n]*>)"""
     r"""|(?P<comment>\#[^\n\r]*)"""
-    r"""|(?P<var>[?$]\w+)"""
-    r"""|(?P<pname>(?:[^\W\d_][\w\-.]*)?:(?:[\w\-.:%\\]*[\w\-:%])?)"""
-    r"""|(?P<word>[^\W\d][\w\-]*)"""
+    r"""|(?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)"""
+    r"""|(?P<pname>(?:[A-Za-z\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*)?:(?:[\w\-.:%\\\u00b7\u00c0-\uffff]*[\w\-:%\u00b7\u00c0-\uffff])?)"""
+    r"""|(?P<word>[A-Za-z_\u00c0-\uffff][\w\-\u00b7\u00c0-\uffff]*)"""
     r"""|(?P<brace>[{}])"""
     r"""|(?P<space>\s+)"""
     r"""|(?P<other>.)""",
     re.DOTALL,
 )
-_PREFIX_DECLARATION = re.compile(r"PREFIX\s+([^\W\d_][\w\-.]*)?:", re.IGNORECASE)
+_PREFIX_DECLARATION = re.compile(r"PREFIX\s+([A-Za-z\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*)?:", re.IGNORECASE)
 
 
 class SparqlSyntaxError(UsageError):
@@ -144,7 +143,7 @@ def explain(text: str, error: SyntaxError, prefixes: dict[str, str] = PREFIXES) 
         last = tokens[-1]
         return SparqlSyntaxError(*_position(text, last[2]), f"the query does not parse: it ends before it is complete (near {last[1]!r}: "
                                  "an unfinished triple pattern, expression or clause?)")
-    found = re.match(r"\S{1,30}", text[offset:]).group()
+    found = re.search(r"\S{1,30}", text[offset:]).group()  # the parser may stop on a space
     return SparqlSyntaxError(line, column, f"the query does not parse at {found!r}" + _expected(expected))
 
 
@@ -186,23 +185,15 @@ def _expected(expected: str) -> str:
 
 
 def inert(text: str) -> str:
-    """The query with every SERVICE clause turned into a GRAPH clause of the same length.
+    """The query with every SERVICE clause turned into a GRAPH clause, for a syntax check that reaches no one.
 
     pyoxigraph starts evaluating a query as soon as it has parsed it, and evaluates SERVICE by sending the
     request (measured: an empty store connects to the service before ``query()`` returns). A syntax check
-    must reach no one, so it parses this text: the same grammar, and nothing to fetch. The keyword is found
-    as pyoxigraph reads it: outside strings, IRIs and comments, and never spelled with ``\\u`` escapes,
-    which pyoxigraph reads only inside strings and IRIs (a query that spells a keyword so does not parse).
+    must reach no one, so it parses this text: the same grammar, and nothing to fetch. What counts as a SERVICE
+    is what pyoxigraph reads as one (it matches keywords without a word boundary, and expands ``\\u`` escapes
+    only inside strings and IRIs): :func:`llm_atlas.sparql_guard.without_service`.
     """
-    out, last, tokens = [], 0, _tokens(text)
-    for i, (kind, value, start) in enumerate(tokens):
-        if kind == "word" and value.upper() == "SERVICE":
-            end = start + len(value)
-            if i + 1 < len(tokens) and tokens[i + 1][0] == "word" and tokens[i + 1][1].upper() == "SILENT":
-                end = tokens[i + 1][2] + len(tokens[i + 1][1])
-            out += [text[last:start], "GRAPH".ljust(end - start)]
-            last = end
-    return "".join(out) + text[last:]
+    return sparql_guard.without_service(text)
 
 
 def parse_only(text: str, prefixes: dict[str, str] = PREFIXES, substitutions: dict | None = None):
