@@ -109,7 +109,7 @@ DISTRIBUTION_TITLES = {
 
 # CSV file name of each entity kind (kinds whose plural is not kind + "s" are listed).
 TABLE_NAMES = {kind: kind + "s" for kind in KINDS}
-TABLE_NAMES.update({"compute": "compute-resources", "knowledge": "knowledge-sharing"})
+TABLE_NAMES.update({"compute": "compute-resources", "knowledge": "knowledge-sharing", "study": "studies"})
 CSV_SEPARATOR = "; "
 
 RDF_TYPE = ox.NamedNode(RDF + "type")
