@@ -16,7 +16,7 @@ from .conftest import FIXTURES, check_golden, make_checkout, overlay
 GOLDENS = Path(__file__).resolve().parent / "goldens" / "ecosystem"
 IMPORTED = Path(__file__).resolve().parent / "goldens" / "importers"  # what the importers write for the fixture catalogue
 QUERIES = ["descendants", "ancestors", "trained-on", "licence-changes-along-lineage", "benchmark-results", "source-disagreements",
-           "ecosystem-summary"]
+           "ecosystem-summary", "ecosystem-coverage"]
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +68,15 @@ def test_the_summary_counts_imported_facts_by_source(eco_atlas):
     facts = {(s, c): int(n) for m, s, c, n in zip(column(result, "measure"), column(result, "source"), column(result, "confidence"), column(result, "count"))
              if m == "facts"}
     assert set(facts) == {("hf-hub", "stated"), ("open-llm-leaderboard", "stated")} and all(facts.values())
+
+
+def test_coverage_counts_what_the_fixture_holds(eco_atlas):
+    result = eco_atlas.query("ecosystem-coverage")
+    counts = dict(zip(column(result, "measure"), (int(n) for n in column(result, "count"))))
+    # the fixture has no ScanCode LicenseDB import: its three licences are the only links to nothing
+    assert counts["dangling links"] == 3 and counts["edges without evidence"] == 0
+    # every release falls in exactly one licence row, or in none when it has several kinds of statement
+    licence_rows = ("releases with an identified licence", "releases with the licence marked not stated",
+                    "releases with a licence no source identifies", "releases with no licence statement")
+    assert sum(counts[row] for row in licence_rows) >= counts["model releases"] > 0
+    assert 0 < counts["release lineage edges (typed)"] and 0 < counts["benchmark scores"]

@@ -62,6 +62,7 @@ COLUMNS = {
     "benchmark-results": ["release", "benchmark", "score", "metric", "precision", "date", "releaseIri", "benchmarkIri", "resultIri", "reporter"],
     "source-disagreements": ["subject", "property", "value", "valueSource", "otherValue", "otherSource", "subjectIri", "propertyIri", "differingIri"],
     "ecosystem-summary": ["measure", "class", "source", "confidence", "count"],
+    "ecosystem-coverage": ["measure", "count"],
 }
 
 # The study's questions each have a saved query the report runs.
