@@ -46,9 +46,10 @@ KIND_CLASSES: dict[str, tuple[str, ...]] = {
     "organization": (ATLAS + "Organization",),
     "leaderboard": (ATLAS + "Leaderboard",),
     "license": (ATLAS + "License",),
+    "project": (ATLAS + "Project",),
 }
 KIND_FOLDER = {"model-release": "model", "model-family": "model", "dataset": "dataset", "benchmark": "benchmark",
-               "organization": "organization", "leaderboard": "leaderboard", "license": "license"}
+               "organization": "organization", "leaderboard": "leaderboard", "license": "license", "project": "project"}
 
 
 def fold(text: str) -> str:
@@ -224,6 +225,10 @@ class Importer:
     title: str = ""
     precedence: int = 100  # lower runs earlier and wins when sources disagree on a single-valued fact
     description: str = ""  # one line for `llm-atlas import --help`
+    # Single-valued facts whose values add up over the records of this import instead of differing: for a source
+    # whose several records describe parts of one entity (the Data Provenance Collection's subsets of one Hub
+    # dataset each state their own licences; the dataset carries them all).
+    additive: frozenset[str] = frozenset()
 
     def snapshot(self, path: Path, version: str | None) -> Snapshot:
         raise NotImplementedError
@@ -234,7 +239,7 @@ class Importer:
     def describe(self, kind: str, name: str) -> str:
         """The description of an entity this import creates (the atlas's words, never the source's)."""
         what = {"model-release": "Model release", "model-family": "Model family", "dataset": "Dataset", "benchmark": "Benchmark",
-                "organization": "Organisation", "leaderboard": "Leaderboard", "license": "Licence"}[kind]
+                "organization": "Organisation", "leaderboard": "Leaderboard", "license": "Licence", "project": "Project"}[kind]
         return f"{what} listed in {self.title}."
 
 

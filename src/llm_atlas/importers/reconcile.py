@@ -22,12 +22,12 @@ from ..layout import GRAPH_DIR, IMPORTS_DIR
 from ..namespaces import BASE, ONTOLOGY
 from .base import KIND_CLASSES, KIND_FOLDER, Ref, fold, short_hash, slugify
 
-MATCH_KEYS = ("huggingface-id", "arxiv-id", "repository", "name-creator")
+MATCH_KEYS = ("huggingface-id", "arxiv-id", "repository", "name-creator", "name")
 MATCHKEY = ONTOLOGY + "match-key/"
 
 _KIND_OF_LEVEL = {ONTOLOGY + "ModelRelease": "model-release", ONTOLOGY + "ModelFamily": "model-family"}
 _KIND_OF_CLASS = {ONTOLOGY + "Dataset": "dataset", ONTOLOGY + "Benchmark": "benchmark", ONTOLOGY + "Organization": "organization",
-                  ONTOLOGY + "Leaderboard": "leaderboard"}
+                  ONTOLOGY + "Leaderboard": "leaderboard", ONTOLOGY + "Project": "project"}
 
 
 def hf_key(hf_id: str) -> str:
@@ -57,6 +57,24 @@ def org_key(text: str) -> str:
     if len(tokens) == 1 and key.endswith("ai") and len(key) >= 6:
         key = key[:-2]
     return key
+
+
+# Words that do not tell one organisation from another: "Stanford University CRFM" is "Stanford CRFM", "Cohere For
+# AI" is "Cohere Labs". "Research" is not among them: Google Research is a part of Google, not Google.
+_ORG_GENERIC = {"the", "of", "for", "and", "university", "inc", "ltd", "llc", "gmbh", "corp", "corporation", "co", "group", "ai",
+                "lab", "labs", "team"}
+
+
+def org_tokens(text: str) -> frozenset[str]:
+    """The distinctive words of an organisation's name, for the weaker of the two name matches.
+
+    >>> sorted(org_tokens("Stanford University CRFM")) == sorted(org_tokens("Stanford CRFM"))
+    True
+    >>> org_tokens("Cohere For AI") == org_tokens("Cohere Labs"), org_tokens("Google Research") == org_tokens("Google")
+    (True, False)
+    """
+    tokens = frozenset(re.findall(r"[a-z0-9]+", fold(text)))
+    return (tokens - _ORG_GENERIC) or tokens
 
 
 def release_key(name: str, creator_keys: set[str] = frozenset()) -> str:
@@ -89,14 +107,17 @@ class Known:
     arxiv: set[str] = field(default_factory=set)
     repos: set[str] = field(default_factory=set)
     creators: set[str] = field(default_factory=set)  # IRIs
+    alt: set[str] = field(default_factory=set)  # alternative labels (skos:altLabel)
     facts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # predicate -> written values
 
 
 _ENTITY_QUERY = """
-SELECT ?e ?type ?label ?hf ?arxiv ?repo ?creator WHERE {
+SELECT ?e ?type ?label ?alt ?hf ?arxiv ?repo ?creator WHERE {
   ?e a ?type .
-  VALUES ?type { atlas:ModelRelease atlas:ModelFamily atlas:Dataset atlas:Benchmark atlas:Organization atlas:Leaderboard }
+  VALUES ?type { atlas:ModelRelease atlas:ModelFamily atlas:Dataset atlas:Benchmark atlas:Organization atlas:Leaderboard atlas:Project }
+  FILTER NOT EXISTS { ?e owl:deprecated true }
   OPTIONAL { ?e rdfs:label ?label }
+  OPTIONAL { ?e skos:altLabel ?alt }
   OPTIONAL { ?e atlas:huggingFaceId ?hf }
   OPTIONAL { ?e atlas:arxivId ?arxiv }
   OPTIONAL { ?e atlas:sourceRepository ?repo }
@@ -136,7 +157,8 @@ class AtlasIndex:
             curated_facts[entity] |= {(t.predicate.value, str(t.object)) for t in triples if t.subject == ox.NamedNode(entity)}
         for path in import_files:
             store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.TRIG))
-        prefixes = {"atlas": ONTOLOGY, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+        prefixes = {"atlas": ONTOLOGY, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "owl": "http://www.w3.org/2002/07/owl#",
+                    "skos": "http://www.w3.org/2004/02/skos/core#"}
         known: dict[str, Known] = {}
         for row in store.query(_ENTITY_QUERY, prefixes=prefixes, use_default_graph_as_union=True):
             iri, type_ = row["e"].value, row["type"].value
@@ -148,6 +170,8 @@ class AtlasIndex:
                 entity = known[iri] = Known(iri, kind, iri in curated_subjects)
             if row["label"] is not None and not entity.label:
                 entity.label = row["label"].value
+            if row["alt"] is not None:
+                entity.alt.add(row["alt"].value)
             if row["hf"] is not None:
                 entity.hf.add(row["hf"].value)
             if row["arxiv"] is not None:
@@ -193,6 +217,32 @@ class Reconciler:
             return set()
         return {self.resolve(ref.creator).iri}
 
+    @staticmethod
+    def _repo_names(hf_ids) -> set[str]:
+        return {hf_key(h).rsplit("/", 1)[-1] for h in hf_ids if h}
+
+    def _agrees(self, ref: Ref, hf_ids: set[str], names: set[str]) -> bool | None:
+        """Whether an entity with these Hub ids and names can be what ``ref`` names: False when both have Hub ids
+        whose repository names differ, True when a repository name or a normalised name is the same, None when
+        nothing says either way."""
+        if ref.hf_id and hf_ids:
+            return hf_key(ref.hf_id).rsplit("/", 1)[-1] in self._repo_names(hf_ids)
+        wanted = {release_key(n) for n in (ref.name, ref.hf_id) if n} - {""}
+        have = {release_key(n) for n in names if n} - {""}
+        if wanted and have:
+            return bool(wanted & have) or None
+        return None
+
+    def _known_agrees(self, ref: Ref, iri: str, strict: bool) -> bool:
+        entity = self.index.entities[iri]
+        verdict = self._agrees(ref, entity.hf, {entity.label} | self._repo_names(entity.hf))
+        return verdict is True if strict else verdict is not False
+
+    def _own_agrees(self, ref: Ref, iri: str, strict: bool) -> bool:
+        _, first = self.created[iri]
+        verdict = self._agrees(ref, {first.hf_id} - {""}, {first.name} | self._repo_names({first.hf_id}))
+        return verdict is True if strict else verdict is not False
+
     def _by_name(self, ref: Ref) -> list[str]:
         if not ref.name or ref.creator is None:
             return []
@@ -210,10 +260,31 @@ class Reconciler:
             made_by = entity.creators | {self.index.org_hf[n] for n in namespaces if n in self.index.org_hf}
             if not (made_by & creators):
                 continue
+            if ref.hf_id and entity.hf and self._agrees(ref, entity.hf, set()) is False:
+                continue
             names = {entity.label} | {h.split("/", 1)[-1] for h in entity.hf}
             if any(release_key(n, creator_keys) == wanted for n in names if n):
                 found.append(entity.iri)
         return sorted(found)
+
+    def _by_agent_name(self, ref: Ref) -> list[str]:
+        """Organisations or projects whose name or alternative name is ``ref``'s: the normalised name first, then the
+        distinctive words (``Stanford University CRFM`` is ``Stanford CRFM``)."""
+        entities = [e for e in self.index.entities.values() if e.kind == ref.kind]
+        key = org_key(ref.name)
+        exact = sorted(e.iri for e in entities if key and key in {org_key(n) for n in {e.label, *e.alt} if n})
+        if exact:
+            return exact
+        tokens = org_tokens(ref.name)
+        return sorted(e.iri for e in entities if tokens and tokens in {org_tokens(n) for n in {e.label, *e.alt} if n})
+
+    def _same_name(self, ref: Ref) -> list[str]:
+        """Entities of the kind with the same normalised name, for a Ref that has nothing else: candidates only."""
+        wanted = release_key(ref.name)
+        if not wanted:
+            return []
+        return sorted(e.iri for e in self.index.entities.values()
+                      if e.kind == ref.kind and wanted in {release_key(n) for n in {e.label, *e.alt, *self._repo_names(e.hf)} if n})
 
     def resolve(self, ref: Ref) -> Resolution:
         if ref.iri:
@@ -226,34 +297,44 @@ class Reconciler:
             keys.append(("arxiv-id", ref.arxiv))
         if ref.repo:
             keys.append(("repository", repo_key(ref.repo)))
+        agent = ref.kind in ("organization", "project")
         tie: tuple[str, ...] = ()
         for key_kind, value in keys:
+            # a paper or a code base often introduces several artefacts: for them it decides only with the name
+            strict = key_kind != "huggingface-id" and not agent
             own = self.own.get((key_kind, ref.kind, value))
-            if own:
+            if own and (key_kind == "huggingface-id" or self._own_agrees(ref, own, strict)):
                 return Resolution(own, "again")
             hits = self.index.by.get((key_kind, ref.kind, value), [])
-            if key_kind == "arxiv-id" and ref.kind.startswith("model") and hits:
-                # one paper often introduces several releases: an arXiv id decides only with the name
-                hits = [h for h in hits if self.index.entities[h].label and release_key(self.index.entities[h].label) == release_key(ref.name)]
+            if key_kind != "huggingface-id":
+                hits = [h for h in hits if self._known_agrees(ref, h, strict)]
             if len(hits) == 1:
                 known = self.index.entities[hits[0]]
                 return Resolution(hits[0], "known", key_kind, known.curated)
             if hits and not tie:
                 tie = tuple(hits)
-        if not tie:
+        if not tie and agent and ref.name:
+            named = self._by_agent_name(ref)
+            if len(named) == 1:
+                known = self.index.entities[named[0]]
+                return Resolution(named[0], "known", "name", known.curated)
+            tie = tuple(named)
+        elif not tie:
             named = self._by_name(ref)
             if len(named) == 1:
                 known = self.index.entities[named[0]]
                 return Resolution(named[0], "known", "name-creator", known.curated)
             if named:
                 tie = tuple(named)
+            elif not keys and ref.creator is None:
+                tie = tuple(self._same_name(ref))
         return self._create(ref, keys, tie)
 
     def _create(self, ref: Ref, keys: list[tuple[str, str]], tie: tuple[str, ...]) -> Resolution:
         folder = KIND_FOLDER[ref.kind]
         if ref.hf_id:
             basis = ref.hf_id
-        elif ref.creator is not None and ref.kind != "organization":
+        elif ref.creator is not None and ref.kind not in ("organization", "project"):
             basis = f"{ref.creator.name} {ref.name}"
         else:
             basis = ref.name
@@ -267,14 +348,20 @@ class Reconciler:
         for key_kind, value in keys:
             self.own.setdefault((key_kind, ref.kind, value), iri)
         if not keys and ref.name:
-            self.own.setdefault(("name", ref.kind, fold(basis)), iri)
+            self.own.setdefault(("name", ref.kind, self._name_key(ref)), iri)
         return Resolution(iri, "new", candidates=tie)
+
+    @staticmethod
+    def _name_key(ref: Ref) -> str:
+        if ref.kind in ("organization", "project"):
+            return org_key(ref.name) or fold(ref.name)
+        basis = f"{ref.creator.name} {ref.name}" if ref.creator is not None else ref.name
+        return fold(basis)
 
     def resolve_named(self, ref: Ref) -> Resolution:
         """As :meth:`resolve`, and a name-only Ref seen before in this run (same kind, same name and creator) is reused."""
         if not (ref.hf_id or ref.arxiv or ref.repo or ref.iri):
-            basis = f"{ref.creator.name} {ref.name}" if ref.creator is not None and ref.kind != "organization" else ref.name
-            own = self.own.get(("name", ref.kind, fold(basis)))
+            own = self.own.get(("name", ref.kind, self._name_key(ref)))
             if own:
                 return Resolution(own, "again")
         return self.resolve(ref)

@@ -66,7 +66,8 @@ class _Run:
         self.report = ImportReport(importer.source, f"{IMPORTS_DIR}/{importer.source}.trig")
         self.described: set[str] = set()  # entities some record of this import describes
         self.cored: set[str] = set()  # entities whose type, label and description this import wrote
-        self.asserted: dict[tuple[str, str], set[str]] = defaultdict(set)  # (subject, predicate) -> values this import asserted
+        # (subject, predicate) -> value -> the records of this import that asserted it
+        self.asserted: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.record_iris: set[str] = set()
         self.pending_refs: dict[str, tuple] = {}  # IRI -> (Ref, Resolution, location) of entities linked to
 
@@ -176,12 +177,15 @@ class _Run:
                 earlier |= known.facts.get(p, set())
         if predicate in SINGLE_VALUED or predicate in BASE_MODEL_GROUP:
             mine = self.asserted[(subject, "base" if predicate in BASE_MODEL_GROUP else predicate)]
-            if (earlier and written not in earlier) or (mine and written not in mine):
+            # values one record states together (a dataset under two licences) stand together, and so do the values
+            # of several records of an import whose records describe parts of one entity (Importer.additive)
+            others = set() if predicate in self.importer.additive else {v for v, recs in mine.items() if recs - {rec}}
+            if (earlier and written not in earlier) or (others and written not in others):
                 self.differing(rec, graph, subject, predicate, value)
                 return
             if written in earlier:
                 return  # said already by a source of higher precedence: the record's atlas:describes corroborates it
-            mine.add(written)
+            mine[written].add(rec)
         self.add(subject, predicate, value, graph)
         if curated:  # the curated graph's rule: every claim-property fact on a curated entity has its statement claim
             shown = value.value.rsplit("/", 1)[-1] if isinstance(value, ox.NamedNode) else value.value
@@ -220,7 +224,7 @@ class _Run:
             self.described.add(iri)
             self.report.references += 1
             self.report.created += 1
-            self.write_record(record, Resolution(iri, "new"))
+            self.write_record(record, Resolution(iri, "new", candidates=resolution.candidates))
 
 
 def run_import(importer: Importer, path: Path, root: Path, registry: dict, *, version: str | None = None, write: bool = True) -> ImportReport:
