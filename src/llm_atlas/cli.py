@@ -74,10 +74,11 @@ def make_parser() -> argparse.ArgumentParser:
     commands.add_parser("queries", help="list the saved queries with their summary and parameters")
     imp = commands.add_parser("import", help="import an external dataset into imports/ (osai: the European Open Source AI Index)",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    imp.add_argument("dataset", choices=("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard"),
+    imp.add_argument("dataset", choices=("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard", "data-provenance"),
                      help="which source (docs/importing.md says what each reads)")
     imp.add_argument("path", help="a clone of the source (for osai: the folder of system YAML files; for hf-hub and "
-                                  "open-llm-leaderboard: the AI Stack Map repository; scancode-licensedb reads the installed index: give .)")
+                                  "open-llm-leaderboard: the AI Stack Map repository; data-provenance: the Data Provenance Collection "
+                                  "repository; scancode-licensedb reads the installed index: give .)")
     imp.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
     imp.add_argument("--format", choices=("text", "json", "github"), default="text", help="how to print skipped files")
 

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from ..errors import UsageError
 from .base import Importer, ImportReport
+from .data_provenance import DataProvenanceImporter
 from .hf_hub import HubImporter
 from .licences import LicencesImporter
 from .open_llm_leaderboard import LeaderboardImporter
 from .run import run_import
 
-REGISTRY: dict[str, Importer] = {imp.source: imp for imp in (LicencesImporter(), HubImporter(), LeaderboardImporter())}
+REGISTRY: dict[str, Importer] = {imp.source: imp for imp in (LicencesImporter(), HubImporter(), LeaderboardImporter(), DataProvenanceImporter())}
 
 
 def importer(source: str) -> Importer:

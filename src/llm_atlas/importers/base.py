@@ -113,7 +113,9 @@ class Record:
 
     ``facts`` are (predicate IRI, value) pairs about the subject; a value is a :class:`Ref` (another
     entity), an IRI or a literal. ``nodes`` are nodes the record owns (an evaluation result), by fragment:
-    (fragment, [(predicate, value), ...]); they are written as ``<record IRI>#<fragment>``.
+    (fragment, [(predicate, value), ...]); they are written as ``<record IRI>#<fragment>``, or at the IRI given
+    when the fragment is an absolute http(s) IRI (a node whose IRI was published before the record design and
+    is kept, since an IRI is never deleted).
     ``reference_only`` marks a record that only names an entity something links to.
     """
 
@@ -123,6 +125,9 @@ class Record:
     subject: Ref
     facts: list[tuple[str, object]] = field(default_factory=list)
     nodes: list[tuple[str, list[tuple[str, object]]]] = field(default_factory=list)
+    # facts the record states about another entity it names, (subject, predicate, value): a maker that is a
+    # project builds the dataset the record describes (written in the record's graph like its own facts)
+    about: list[tuple[Ref, str, object]] = field(default_factory=list)
     description: str = ""  # the atlas's own words for a created entity (never the source's prose)
     reference_only: bool = False
     confidence: str = "stated"
@@ -232,6 +237,11 @@ class Importer:
 
     def snapshot(self, path: Path, version: str | None) -> Snapshot:
         raise NotImplementedError
+
+    def prepare(self, index) -> None:
+        """Called with the :class:`~.reconcile.AtlasIndex` of the run before :meth:`records`, for an importer that
+        must know what the atlas has to say what a record states (which family a system belongs to, whether a
+        maker is an organisation or a project). Most importers name entities by their keys and need nothing."""
 
     def records(self, path: Path) -> Iterator[Record | Problem]:
         raise NotImplementedError

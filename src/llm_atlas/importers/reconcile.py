@@ -367,6 +367,25 @@ class Reconciler:
         return self.resolve(ref)
 
 
+def find_agent(index: AtlasIndex, name: str, hf_namespace: str = "") -> tuple[str, str] | None:
+    """("organization" or "project", IRI) of the one organisation, else the one project, of the atlas that a maker's
+    Hub namespace or name picks out; None when none or several do. A maker a source names is often a project of
+    the atlas (BigCode, BigScience) rather than an organisation: it is linked as the project, not minted anew."""
+    reconciler = Reconciler(index)
+    for kind in ("organization", "project"):
+        if hf_namespace:
+            hits = index.by.get(("huggingface-id", kind, hf_key(hf_namespace)), [])
+            if len(hits) == 1:
+                return kind, hits[0]
+        if name:
+            hits = reconciler._by_agent_name(Ref(kind, name=name))
+            if len(hits) == 1:
+                return kind, hits[0]
+            if hits:
+                return None
+    return None
+
+
 def kind_classes(kind: str) -> tuple[str, ...]:
     return KIND_CLASSES[kind]
 

@@ -42,6 +42,7 @@ CONFIDENCE = ONTOLOGY + "confidence/"
 SINGLE_VALUED = {ATLAS + p for p in ("license", "releaseDate", "dateCreated", "parameterCount", "access", "inFamily", "inSeries")}
 # A release has one base model whatever the kind of derivation (a merge has several: not in this group).
 BASE_MODEL_GROUP = {ATLAS + p for p in ("baseModel", "fineTunedFrom", "quantizedFrom", "adapterOf", "continuedPretrainingOf", "distilledFrom")}
+DERIVATIONS = BASE_MODEL_GROUP | {ATLAS + "mergedFrom", ATLAS + "derivedFrom", ATLAS + "trainedOn"}
 
 
 def _term(value) -> ox.NamedNode | ox.Literal:
@@ -110,6 +111,8 @@ class _Run:
         self.cored.add(iri)
         for cls in kind_classes(ref.kind):
             self.add(iri, A, cls, graph)
+        if ref.kind in ("organization", "project"):  # the study's sample is curated: nothing an import creates is in it
+            self.add(iri, ATLAS + "inSample", literal("false", XSD + "boolean"), graph)
         self.add(iri, RDFS + "label", literal(ref.name or ref.hf_id or iri.rsplit("/", 1)[-1], language="en"), graph)
         self.add(iri, DCTERMS + "description", literal(description or self.importer.describe(ref.kind, ref.name), language="en"), graph)
         self.provenance(iri, graph)
@@ -161,12 +164,19 @@ class _Run:
         for predicate, raw in record.facts:
             value = self.value(raw, graph, record.location)
             self.fact(rec, graph, subject.iri, predicate, value, curated, known)
+        for other, predicate, raw in record.about:
+            resolution = self.reconciler.resolve_named(other)
+            self.pending_refs.setdefault(resolution.iri, (other, resolution, record.location))
+            entity = self.index.entities.get(resolution.iri)
+            self.fact(rec, graph, resolution.iri, predicate, self.value(raw, graph, record.location), bool(entity and entity.curated), entity)
         for fragment, facts in record.nodes:
-            node = f"{rec}#{fragment}"
+            node = fragment if fragment.startswith(("https://", "http://")) else f"{rec}#{fragment}"
             for predicate, raw in facts:
                 self.add(node, predicate, self.value(raw, graph, record.location), graph)
 
     def fact(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value, curated: bool, known) -> None:
+        if isinstance(value, ox.NamedNode) and value.value == subject and predicate in DERIVATIONS:
+            return  # two names a source gives for one thing (a collection and the repository it is) derive nothing from each other
         written = str(value)
         if curated and (predicate, written) in self.index.curated_facts.get(subject, ()):
             return  # the curated file says it already, with its own claim; the record's atlas:describes corroborates it
@@ -221,6 +231,13 @@ class _Run:
             evidence = f"https://huggingface.co/{'datasets/' if ref.kind == 'dataset' else ''}{ref.hf_id}" if ref.hf_id else self.snapshot.homepage
             record = Record(key=f"ref {iri.removeprefix(BASE)}", location=location, evidence=evidence, subject=ref,
                             reference_only=True, description=f"Known to the atlas only because {self.importer.title} links to it.")
+            # the keys it is named by, so that a later import that describes it reconciles to it instead of minting another
+            if ref.hf_id:
+                record.add(ATLAS + "huggingFaceId", literal(ref.hf_id))
+            if ref.arxiv:
+                record.add(ATLAS + "arxivId", literal(ref.arxiv))
+            if ref.repo:
+                record.add(ATLAS + "sourceRepository", ox.NamedNode(ref.repo))
             self.described.add(iri)
             self.report.references += 1
             self.report.created += 1
@@ -235,6 +252,7 @@ def run_import(importer: Importer, path: Path, root: Path, registry: dict, *, ve
         raise UsageError(f"{path} does not exist: give the folder of the snapshot of {importer.title}")
     snapshot = importer.snapshot(path, version)
     index = AtlasIndex.read(root, import_files_before(root, importer.precedence, registry))
+    importer.prepare(index)
     run = _Run(importer, index, snapshot)
     records: list[Record] = []
     for item in importer.records(path):
