@@ -63,6 +63,8 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
                                      "not applicable); the file is skipped."),
     "osai-no-name": ("import", "A file of the index has no system name (such as the submission template); it is skipped with a warning."),
     "import-unreadable": ("import", "A file of an import's snapshot cannot be read; nothing of it is imported."),
+    "import-syntax": ("import", "A file of an import's snapshot does not parse (JSON that is not well formed, a file that is not UTF-8); "
+                                "the position is where the parser stopped; nothing of that file is imported, the other files are."),
     "import-structure": ("import", "A file of an import's snapshot lacks the columns or keys the importer reads (the wrong file, or a "
                                    "newer layout of the source); nothing of it is imported."),
     "import-record": ("import", "One record of a snapshot is not usable (an id that is not a Hub id, a duplicate row); it is skipped and "
