@@ -167,3 +167,9 @@ def test_licence_spellings(spelling, expected):
 
 def test_release_names_compare_with_versions_kept():
     assert release_key("Llama 3 (8B)") == release_key("Meta-Llama-3-8B", {"meta"}) != release_key("Llama 3.1 8B")
+
+
+def test_the_command_line_offers_every_importer():
+    from llm_atlas.cli import IMPORT_SOURCES
+
+    assert set(IMPORT_SOURCES) == set(REGISTRY) | {"osai"}

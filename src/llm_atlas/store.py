@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__
+from .version import __version__
 from .errors import UsageError
 from .layout import relpath_of_graph
 

@@ -7,6 +7,7 @@ Results carry the rule id of the shape that produced them (see docs/rules.md).
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,10 @@ import pyoxigraph as ox
 from .errors import Problem, sort_problems
 from .layout import SHAPES_FILE
 from .rdfbridge import graph_from_triples
+from .progress import progress
 from .shacl import Locator, dedupe, shacl_problems, subject_files
+from .staging import commit, stage
+from .store import open_store, quads_by_file
 from .structure import check_file
 
 
@@ -42,7 +46,7 @@ def validate(root: Path, by_file: dict[str, list[ox.Quad]], *, focus_files: set[
     started = time.perf_counter()
     graph_of = subject_files(by_file)
     problems: list[Problem] = []
-    for relpath, quads in sorted(by_file.items()):
+    for relpath, quads in progress(sorted(by_file.items()), desc="validate: files"):
         if relpath.startswith("graph/") and (focus_files is None or relpath in focus_files):
             try:
                 text = (root / relpath).read_text(encoding="utf-8")
@@ -55,3 +59,25 @@ def validate(root: Path, by_file: dict[str, list[ox.Quad]], *, focus_files: set[
     problems += shacl_problems(data, shapes, Locator(root, graph_of), accelerate=accelerate)
     entities = sum(1 for relpath in by_file if relpath.startswith("graph/"))
     return ValidationReport(sort_problems(dedupe(problems)), entities, time.perf_counter() - started)
+
+
+def validate_checkout(root: Path, store_dir: Path) -> ValidationReport:
+    """SHACL over the data as it is on disk, and the store brought up to date when (and only when) it is valid.
+
+    Files changed since the last build are parsed and checked before they reach the store; the staged build
+    is committed only when the data conforms, so invalid data never replaces a valid store. The store must
+    not be open elsewhere in this process.
+    """
+    staged = stage(root, store_dir)
+    by_file: dict[str, list[ox.Quad]] = {}
+    if not staged.full:
+        store = open_store(store_dir)
+        by_file = quads_by_file(store, exclude=staged.replaced)
+        del store
+        gc.collect()  # pyoxigraph releases the store's lock when the object is freed
+    for item in staged.changed:
+        by_file[item.source.relpath] = item.quads
+    report = validate(root, by_file)
+    if report.conforms and staged.pending:
+        commit(staged, store_dir)
+    return report
