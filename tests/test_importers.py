@@ -172,4 +172,4 @@ def test_release_names_compare_with_versions_kept():
 def test_the_command_line_offers_every_importer():
     from llm_atlas.cli import IMPORT_SOURCES
 
-    assert set(IMPORT_SOURCES) == set(REGISTRY) | {"osai"}
+    assert set(IMPORT_SOURCES) == set(REGISTRY) | {"osai"}  # osai: the alias of osai-index

@@ -326,11 +326,8 @@ class Atlas:
         return import_source(source, Path(path), self.root, version=version)
 
     def import_osai(self, index_dir: Path, *, version: str | None = None):
-        """Import the European Open Source AI Index into imports/osai-index.ttl; returns the ImportReport."""
-        from .osai import import_osai
-
-        self.close()
-        return import_osai(Path(index_dir), self.root, version=version)
+        """Import the European Open Source AI Index into imports/osai-index.trig (the ``osai-index`` importer)."""
+        return self.import_source("osai-index", index_dir, version=version)
 
     def link_wikidata(self, endpoint: str = "https://query.wikidata.org/sparql", *, kinds=None, apply: bool = False,
                       contact: str | None = None, **options):

@@ -129,6 +129,9 @@ class Record:
     # project builds the dataset the record describes (written in the record's graph like its own facts)
     about: list[tuple[Ref, str, object]] = field(default_factory=list)
     description: str = ""  # the atlas's own words for a created entity (never the source's prose)
+    # entities the importer found the record could be linked to without a key deciding (several families that
+    # answer to a system's name): listed for review as atlas:candidate, never chosen
+    candidates: list[str] = field(default_factory=list)
     reference_only: bool = False
     confidence: str = "stated"
 

@@ -133,6 +133,7 @@ class AtlasIndex:
         self.taken = taken  # every IRI in use (entities, owned nodes): a minted IRI must be new
         self.org_hf = org_hf  # Hub namespace (casefolded) -> organisation IRI
         self.curated_facts: dict[str, set[tuple[str, str]]] = {}  # curated entity -> (predicate, written object) it states
+        self.root: Path | None = None  # the checkout read (an importer reads its vocabularies from it)
         self.by: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (key kind, entity kind, value) -> IRIs
         for e in sorted(entities, key=lambda e: e.iri):
             for value in e.hf:
@@ -192,6 +193,7 @@ class AtlasIndex:
         org_hf = {hf_key(v): e.iri for e in known.values() if e.kind == "organization" for v in e.hf}
         index = cls(list(known.values()), taken, org_hf)
         index.curated_facts = curated_facts
+        index.root = root
         return index
 
 

@@ -149,10 +149,11 @@ class _Run:
                 self.add(rec, ATLAS + "matchedBy", MATCHKEY + subject.key)
             report.matched += 1
             report.matched_by[subject.key or "iri"] = report.matched_by.get(subject.key or "iri", 0) + 1
-        for candidate in subject.candidates:
+        candidates = sorted(set(subject.candidates) | set(record.candidates))
+        for candidate in candidates:
             self.add(rec, ATLAS + "candidate", candidate)
-        if subject.candidates:
-            report.ambiguous.append(f"{record.location} {record.subject.display}: " + ", ".join(subject.candidates))
+        if candidates:
+            report.ambiguous.append(f"{record.location} {record.subject.display}: " + ", ".join(candidates))
 
         known = self.index.entities.get(subject.iri)
         if subject.outcome in ("new", "again"):
@@ -250,6 +251,9 @@ def run_import(importer: Importer, path: Path, root: Path, registry: dict, *, ve
     path = Path(path)
     if not path.exists():
         raise UsageError(f"{path} does not exist: give the folder of the snapshot of {importer.title}")
+    if not (root / "graph" / "source" / f"{importer.source}.ttl").is_file():
+        raise UsageError(f"the checkout has no source {SOURCE_BASE}{importer.source}: add graph/source/{importer.source}.ttl "
+                         f"(an atlas:Source with atlas:sourceKey \"{importer.source}\") before importing it")
     snapshot = importer.snapshot(path, version)
     index = AtlasIndex.read(root, import_files_before(root, importer.precedence, registry))
     importer.prepare(index)
