@@ -111,18 +111,12 @@ class Known:
     facts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # predicate -> written values
 
 
-_ENTITY_QUERY = """
-SELECT ?e ?type ?label ?alt ?hf ?arxiv ?repo ?creator WHERE {
-  ?e a ?type .
-  VALUES ?type { atlas:ModelRelease atlas:ModelFamily atlas:Dataset atlas:Benchmark atlas:Organization atlas:Leaderboard atlas:Project }
-  FILTER NOT EXISTS { ?e owl:deprecated true }
-  OPTIONAL { ?e rdfs:label ?label }
-  OPTIONAL { ?e skos:altLabel ?alt }
-  OPTIONAL { ?e atlas:huggingFaceId ?hf }
-  OPTIONAL { ?e atlas:arxivId ?arxiv }
-  OPTIONAL { ?e atlas:sourceRepository ?repo }
-  OPTIONAL { ?e atlas:createdBy ?creator }
-}"""
+_TYPES = ("ModelRelease", "ModelFamily", "Benchmark", "Organization", "Leaderboard", "Project", "Dataset")
+# one simple pattern per key (a single query with an OPTIONAL per key multiplies the rows of entities with several
+# values and takes minutes on a grown atlas; each of these is a scan of one predicate)
+_KEY_PREDICATES = {"label": "http://www.w3.org/2000/01/rdf-schema#label", "alt": "http://www.w3.org/2004/02/skos/core#altLabel",
+                   "hf": ONTOLOGY + "huggingFaceId", "arxiv": ONTOLOGY + "arxivId", "repo": ONTOLOGY + "sourceRepository",
+                   "creator": ONTOLOGY + "createdBy"}
 
 
 class AtlasIndex:
@@ -143,6 +137,32 @@ class AtlasIndex:
             for value in e.repos:
                 self.by[("repository", e.kind, repo_key(value))].append(e.iri)
 
+    def _lookups(self):
+        """Name lookups over the whole index, computed once: each reconciliation otherwise walks every entity."""
+        cached = getattr(self, "_cached", None)
+        if cached is None:
+            agent_keys: dict[tuple[str, str], list[str]] = defaultdict(list)  # (kind, org_key) -> IRIs
+            agent_tokens: dict[tuple[str, frozenset], list[str]] = defaultdict(list)  # (kind, distinctive words) -> IRIs
+            same_name: dict[tuple[str, str], list[str]] = defaultdict(list)  # (kind, release_key) -> IRIs
+            by_kind: dict[str, list[Known]] = defaultdict(list)
+            by_maker: dict[tuple[str, str], list[Known]] = defaultdict(list)  # (kind, maker IRI) -> entities it made
+            for e in sorted(self.entities.values(), key=lambda e: e.iri):
+                by_kind[e.kind].append(e)
+                namespaces = {hf_key(h).split("/", 1)[0] for h in e.hf if "/" in h}
+                for maker in e.creators | {self.org_hf[n] for n in namespaces if n in self.org_hf}:
+                    by_maker[(e.kind, maker)].append(e)
+                names = {n for n in {e.label, *e.alt} if n}
+                if e.kind in ("organization", "project"):
+                    for key in {org_key(n) for n in names} - {""}:
+                        agent_keys[(e.kind, key)].append(e.iri)
+                    for tokens in {org_tokens(n) for n in names} - {frozenset()}:
+                        agent_tokens[(e.kind, tokens)].append(e.iri)
+                repo_names = {hf_key(h).rsplit("/", 1)[-1] for h in e.hf if h}
+                for key in {release_key(n) for n in names | repo_names} - {""}:
+                    same_name[(e.kind, key)].append(e.iri)
+            cached = self._cached = (agent_keys, agent_tokens, same_name, by_kind, by_maker)
+        return cached
+
     @classmethod
     def read(cls, root: Path, import_files: list[Path], store: ox.Store | None = None) -> AtlasIndex:
         """The curated graph of ``root`` and the given import files (pyoxigraph, strict)."""
@@ -161,26 +181,34 @@ class AtlasIndex:
         prefixes = {"atlas": ONTOLOGY, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "owl": "http://www.w3.org/2002/07/owl#",
                     "skos": "http://www.w3.org/2004/02/skos/core#"}
         known: dict[str, Known] = {}
-        for row in store.query(_ENTITY_QUERY, prefixes=prefixes, use_default_graph_as_union=True):
-            iri, type_ = row["e"].value, row["type"].value
+        deprecated = {q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2002/07/owl#deprecated"),
+                                                                        ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")))}
+        type_node = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        for name in _TYPES:  # the first kind wins: a benchmark that is also typed a dataset stays a benchmark
+            type_ = ONTOLOGY + name
             kind = _KIND_OF_LEVEL.get(type_) or _KIND_OF_CLASS.get(type_)
-            if kind is None or (kind == "dataset" and iri in known):
-                continue
-            entity = known.get(iri)
-            if entity is None:
-                entity = known[iri] = Known(iri, kind, iri in curated_subjects)
-            if row["label"] is not None and not entity.label:
-                entity.label = row["label"].value
-            if row["alt"] is not None:
-                entity.alt.add(row["alt"].value)
-            if row["hf"] is not None:
-                entity.hf.add(row["hf"].value)
-            if row["arxiv"] is not None:
-                entity.arxiv.add(row["arxiv"].value)
-            if row["repo"] is not None:
-                entity.repos.add(row["repo"].value)
-            if row["creator"] is not None:
-                entity.creators.add(row["creator"].value)
+            for quad in store.quads_for_pattern(None, type_node, ox.NamedNode(type_)):
+                iri = quad.subject.value
+                if isinstance(quad.subject, ox.NamedNode) and iri not in known and iri not in deprecated:
+                    known[iri] = Known(iri, kind, iri in curated_subjects)
+        for key, predicate in _KEY_PREDICATES.items():
+            for quad in sorted(store.quads_for_pattern(None, ox.NamedNode(predicate), None), key=lambda q: (q.subject.value, str(q.object))):
+                entity = known.get(quad.subject.value)
+                if entity is None:
+                    continue
+                value = quad.object.value
+                if key == "label":
+                    entity.label = entity.label or value
+                elif key == "alt":
+                    entity.alt.add(value)
+                elif key == "hf":
+                    entity.hf.add(value)
+                elif key == "arxiv":
+                    entity.arxiv.add(value)
+                elif key == "repo":
+                    entity.repos.add(value)
+                elif isinstance(quad.object, ox.NamedNode):
+                    entity.creators.add(value)
         # the single-valued facts of each entity, to tell agreement from disagreement (see run.SINGLE_VALUED)
         for row in store.query(
             "SELECT ?e ?p ?o WHERE { ?e ?p ?o . VALUES ?p { atlas:license atlas:releaseDate atlas:dateCreated atlas:parameterCount "
@@ -255,13 +283,9 @@ class Reconciler:
         if not wanted:
             return []
         found = []
-        for entity in self.index.entities.values():
-            if entity.kind != ref.kind:
-                continue
-            namespaces = {hf_key(h).split("/", 1)[0] for h in entity.hf if "/" in h}
-            made_by = entity.creators | {self.index.org_hf[n] for n in namespaces if n in self.index.org_hf}
-            if not (made_by & creators):
-                continue
+        by_maker = self.index._lookups()[4]
+        candidates = {e.iri: e for c in sorted(creators) for e in by_maker.get((ref.kind, c), [])}
+        for entity in (candidates[i] for i in sorted(candidates)):
             if ref.hf_id and entity.hf and self._agrees(ref, entity.hf, set()) is False:
                 continue
             names = {entity.label} | {h.split("/", 1)[-1] for h in entity.hf}
@@ -272,21 +296,17 @@ class Reconciler:
     def _by_agent_name(self, ref: Ref) -> list[str]:
         """Organisations or projects whose name or alternative name is ``ref``'s: the normalised name first, then the
         distinctive words (``Stanford University CRFM`` is ``Stanford CRFM``)."""
-        entities = [e for e in self.index.entities.values() if e.kind == ref.kind]
-        key = org_key(ref.name)
-        exact = sorted(e.iri for e in entities if key and key in {org_key(n) for n in {e.label, *e.alt} if n})
+        agent_keys, agent_tokens = self.index._lookups()[:2]
+        exact = agent_keys.get((ref.kind, org_key(ref.name)), []) if org_key(ref.name) else []
         if exact:
-            return exact
+            return sorted(exact)
         tokens = org_tokens(ref.name)
-        return sorted(e.iri for e in entities if tokens and tokens in {org_tokens(n) for n in {e.label, *e.alt} if n})
+        return sorted(agent_tokens.get((ref.kind, tokens), [])) if tokens else []
 
     def _same_name(self, ref: Ref) -> list[str]:
         """Entities of the kind with the same normalised name, for a Ref that has nothing else: candidates only."""
         wanted = release_key(ref.name)
-        if not wanted:
-            return []
-        return sorted(e.iri for e in self.index.entities.values()
-                      if e.kind == ref.kind and wanted in {release_key(n) for n in {e.label, *e.alt, *self._repo_names(e.hf)} if n})
+        return sorted(self.index._lookups()[2].get((ref.kind, wanted), [])) if wanted else []
 
     def resolve(self, ref: Ref) -> Resolution:
         if ref.iri:
