@@ -32,7 +32,7 @@ import re
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .layout import FILE_GRAPH_BASE
+from .layout import FILE_GRAPH_BASE, RECORD_BASE
 from .namespaces import RDF_LANG_STRING, XSD_STRING, sparql_prefixes
 from .query import QueryResult, SavedQuery, bind_params
 from .sparql_syntax import SparqlSyntaxError, check_syntax
@@ -180,11 +180,14 @@ def remote_text(query: str | SavedQuery, params: dict[str, str] | None = None) -
 
 # -- running -------------------------------------------------------------------------------------------------
 
-def remote_graphs(endpoint: str | SparqlEndpoint, *, under: str = FILE_GRAPH_BASE, user: str | None = None,
+def remote_graphs(endpoint: str | SparqlEndpoint, *, under: tuple[str, ...] = (FILE_GRAPH_BASE, RECORD_BASE), user: str | None = None,
                   password: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
-    """The named graphs on the endpoint whose IRI starts with ``under`` (the atlas's file graphs), sorted."""
+    """The named graphs on the endpoint whose IRI starts with one of ``under`` (the atlas's file graphs and the
+    record graphs of its imports), sorted."""
     client = endpoint if isinstance(endpoint, SparqlEndpoint) else SparqlEndpoint(endpoint, user=user, password=password, timeout=timeout)
-    text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { } FILTER (STRSTARTS(STR(?g), " + sparql_term(ox.Literal(under)) + ")) }")
+    under = (under,) if isinstance(under, str) else under
+    tests = " || ".join(f"STRSTARTS(STR(?g), {sparql_term(ox.Literal(prefix))})" for prefix in under)
+    text = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} FILTER ({tests}) }}"
     return sorted({row[0].value for row in client.select(text).rows if isinstance(row[0], ox.NamedNode)})
 
 
@@ -203,7 +206,8 @@ def remote_query(endpoint: str, query: str | SavedQuery, params: dict[str, str] 
     text = remote_text(query, params)
     form = query_form(text)
     graphs = dataset_of(client) if atlas_graphs is None else (_atlas_graphs(client) if atlas_graphs else [])
-    return client.query(text, form, default_graphs=graphs)
+    # the same graphs as the named graphs, so that GRAPH patterns (which record says a fact) work as they do locally
+    return client.query(text, form, default_graphs=graphs, named_graphs=graphs)
 
 
 def dataset_of(client: SparqlEndpoint) -> list[str]:

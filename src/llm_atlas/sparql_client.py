@@ -226,9 +226,9 @@ class SparqlEndpoint:
         self.requests = 0
         self.waited = 0.0
 
-    def query(self, text: str, form: str, *, default_graphs: Sequence[str] = ()) -> QueryResult:
+    def query(self, text: str, form: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> QueryResult:
         """Send a query whose form (SELECT, ASK, CONSTRUCT, DESCRIBE) the caller knows; its answer."""
-        fields = [("query", text)] + [("default-graph-uri", g) for g in default_graphs]
+        fields = [("query", text)] + [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
         data = urllib.parse.urlencode(fields).encode("utf-8")
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "Accept": SELECT_ACCEPT if form in ("SELECT", "ASK") else GRAPH_ACCEPT}
