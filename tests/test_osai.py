@@ -251,6 +251,17 @@ def write_index(folder: Path, systems: dict[str, tuple[str, str, str]]) -> Path:
     return folder
 
 
+def test_a_family_name_used_by_another_maker_is_only_proposed(tmp_path):
+    checkout = osai_checkout(tmp_path / "atlas")
+    index = write_index(tmp_path / "index", {"alpha-3": ("Alpha 3", "https://beta.example.org/alpha-3", "Beta Corp"),
+                                             "alpha-4": ("Alpha 4", "https://alpha.example.org/alpha-4", "Alpha Lab")})
+    report = import_source("osai-index", index, checkout)
+    store = store_of(checkout)
+    # Beta Corp's "Alpha 3" keeps the name of Alpha Lab's family: not a release of it, the family listed for review
+    assert report.ambiguous == [f"alpha-3.yaml:1 Alpha 3: {MODEL}alpha"]
+    assert rows(store, "SELECT DISTINCT ?m ?f WHERE { ?m atlas:inFamily ?f }") == [(MODEL + "alpha-lab-alpha-4", MODEL + "alpha")]
+
+
 def test_the_unfilled_template_is_skipped_with_a_warning(tmp_path):
     checkout = osai_checkout(tmp_path / "atlas")
     index = write_index(tmp_path / "index", {"zeta": ("Zeta", "https://zeta.example.org/", "Zeta Lab")})

@@ -8,8 +8,9 @@ file (``llm-atlas import osai-index PATH``, alias ``osai``), whose subject is th
   the end model (``endmodelname``, else the system's name) and its maker, and reconciled like any other release
   (a Hub id finds the Hub's release; a name finds a release only with its maker). An assessment is about a
   release, never a family: a family of the atlas the system's name picks out (versions and sizes dropped, as the
-  index names systems by family and version) is linked with atlas:inFamily; several such families are listed
-  for review (atlas:candidate), never chosen;
+  index names systems by family and version) is linked with atlas:inFamily, unless the family's makers are known
+  and are not the system's (a fine-tune by another maker keeps the family's name); several such families, or
+  one made elsewhere, are listed for review (atlas:candidate), never chosen;
 - what the file states about the release: its licence (``endmodellicense``, resolved with the ScanCode index,
   the spelling kept), release date (xsd:gYearMonth as the index gives it), base model (a release, by the Hub id
   of the base-model weights link, else by name; the index's own name is kept as atlas:baseModelName), makers;
@@ -462,6 +463,12 @@ class OsaiImporter(Importer):
                 return narrowed
         return found
 
+    def _made_elsewhere(self, family: str, makers: set[str]) -> bool:
+        """Whether the family's makers and the system's are both known and differ: a fine-tune by another maker that
+        keeps the family's name is not a release of the family, so the name only proposes it."""
+        creators = self._index.entities[family].creators
+        return bool(creators and makers and not (creators & makers))
+
     def _agent(self, name: str, hf_namespace: str = "") -> tuple[str, str] | None:
         return find_agent(self._index, name, hf_namespace)
 
@@ -546,7 +553,7 @@ class OsaiImporter(Importer):
         for project in projects:
             record.about.append((Ref("project", name=project.rsplit("/", 1)[-1], iri=project), ATLAS + "releases", subject))
         families = self._families_named(system, {o.iri for o in orgs if o.iri})
-        if len(families) == 1:
+        if len(families) == 1 and not self._made_elsewhere(families[0], {o.iri for o in orgs if o.iri}):
             record.add(ATLAS + "inFamily", Ref("model-family", name=system.name, iri=families[0]))
         else:
             record.candidates.extend(families)
