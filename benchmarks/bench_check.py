@@ -1,6 +1,6 @@
 """`llm-atlas check --base` on a 10-file change against full validation, at 10^4, 10^5 and 10^6 triples.
 
-    python benchmarks/bench_check.py [--sizes 10000,100000,1000000] [--timeout 900] [--work DIR]
+    python benchmarks/bench_check.py [--sizes 10000,100000,1000000] [--timeout 900] [--work DIR] [--baseline REV --repeat 5]
 
 For each size a synthetic ecosystem that conforms to the ontology and shapes is generated
 (benchmarks/generate.py), committed to a git repository and built. Then, each step in a fresh process so
@@ -83,10 +83,13 @@ STEP = textwrap.dedent(
 )
 
 
-def run_step(checkout: Path, store: Path, step: str, timeout: float) -> dict:
+def run_step(checkout: Path, store: Path, step: str, timeout: float, source: str | None = None) -> dict:
+    """One step in a fresh process; ``source``: another revision's src/ folder to run instead of the installed code."""
     code = STEP.format(here=str(HERE))
+    env = dict(os.environ, PYTHONPATH=source) if source else None
     try:
-        done = subprocess.run([sys.executable, "-c", code, str(checkout), str(store), step], capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run([sys.executable, "-c", code, str(checkout), str(store), step], capture_output=True, text=True, timeout=timeout,
+                              check=False, env=env)
     except subprocess.TimeoutExpired:
         return {"timeout": timeout}
     if done.returncode != 0:
@@ -112,6 +115,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--work", default="")
     parser.add_argument("--skip-pyshacl-above", type=int, default=200000, help="plain pySHACL is not run above this size (it is minutes already at 10^5)")
+    parser.add_argument("--baseline", metavar="REV", help="also time check --base of this git revision of llm-atlas on the same checkouts, "
+                                                          "alternating with this one (--repeat times each): the ratio is what a change of "
+                                                          "the checker costs, measured side by side")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each check for --baseline (medians are reported)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import change_files, generate  # noqa: E402
@@ -153,8 +160,39 @@ def main() -> None:
     for size, counts, bare, build, check, validate, plain, same, changed in rows:
         cells = [fmt_step(r, "max_rss_mb") for r in (bare, build, check, validate, plain)]
         print(f"| {counts.get('triples', size)} | " + " | ".join(cells) + " |")
+    if args.baseline:
+        compare(args, work, rows)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def compare(args, work: Path, rows) -> None:
+    """check --base of --baseline and of this checkout, alternating in fresh processes on the same change."""
+    import statistics
+
+    baseline = work / "baseline"
+    shutil.rmtree(baseline, ignore_errors=True)
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(baseline), args.baseline], check=True)
+    try:
+        print(f"\ncheck --base (10 files), {args.repeat} runs each, alternating; this checkout against {args.baseline} "
+              "(medians, seconds excluding imports):\n")
+        print("| triples | baseline s | this s | ratio this/baseline | same problems |")
+        print("|---:|---:|---:|---:|---|")
+        for size, counts, *_ in rows:
+            checkout, store = work / f"eco-{size}", work / f"store-{size}"
+            old, new, same = [], [], True
+            for _ in range(args.repeat):
+                a = run_step(checkout, store, "check", args.timeout, str(baseline / "src"))
+                b = run_step(checkout, store, "check", args.timeout)
+                if "seconds" in a and "seconds" in b:
+                    old.append(a["seconds"])
+                    new.append(b["seconds"])
+                    same = same and a["problems"] == b["problems"]
+            if old:
+                m_old, m_new = statistics.median(old), statistics.median(new)
+                print(f"| {counts.get('triples', size)} | {m_old:.2f} | {m_new:.2f} | {m_new / m_old:.2f} | {same} |")
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)], check=False)
 
 
 if __name__ == "__main__":

@@ -1,37 +1,35 @@
-"""The `llm-atlas serve` SPARQL endpoint against in-process pyoxigraph and against `oxigraph serve`.
+"""The `llm-atlas serve` SPARQL endpoint against `oxigraph serve` holding the same data in memory.
 
     python benchmarks/bench_endpoint.py [--repeat N] [--duration S] [--clients 1,4,16] [--root PATH]
+                                        [--store PATH] [--skip-in-process] [--skip NAME,...]
 
-The atlas is built into a temporary store with `Atlas.open(root, store).build()`; nothing of the checkout is
-written. The same saved queries (every one of queries/ but those tagged `federated`, with their default
-parameters), run four ways:
+The atlas at ``--root`` (default: this repository; a synthetic checkout from `benchmarks/generate.py` for the
+scale runs) is built into ``--store`` (default: a temporary store); nothing of the checkout is written. The
+same saved queries (every one of queries/ but those tagged `federated`, with their default parameters) run:
 
-- in-process: `run_query` on the persistent store (what `Atlas.query` and `llm-atlas query` do: union of the
-  file graphs, shared prefixes, parameters as pyoxigraph substitutions);
-- ours: `llm-atlas serve --host 127.0.0.1 --port 0` in a subprocess, with its defaults (workers = max(2,
-  min(4, cores)), queue 4, timeout 10 s, 10 000 rows, a log line per request on stderr);
-- in-memory (for reference): the same engine on an in-memory copy of the store loaded from its N-Quads, given
-  the servers' text: what each of our query workers holds and runs, without HTTP;
-- oxigraph serve: the `oxigraph` CLI (same Oxigraph version as pyoxigraph) in a subprocess,
-  `oxigraph serve --location TMP --bind 127.0.0.1:PORT --union-default-graph --timeout-s 10`, loaded with
-  `llm_atlas.publish.publish` (one Graph Store PUT per file graph).
+- in-process: `run_query` on the persistent store (what `llm-atlas query` does; `--skip-in-process` leaves it
+  out, it takes minutes at 10^6);
+- in-memory (for reference): pyoxigraph on an in-memory copy, given the servers' text;
+- ours: `llm-atlas serve --host 127.0.0.1 --port 0` in a subprocess, with its defaults, measured once its
+  in-memory engine has taken over (header `X-Atlas-Engine: memory`);
+- oxigraph serve: the `oxigraph` CLI (the same Oxigraph as pyoxigraph and as our engine) in memory,
+  `oxigraph serve --bind 127.0.0.1:PORT --union-default-graph --timeout-s 10`, loaded with one
+  `POST /store?no_transaction` of the store's N-Quads.
 
 Both servers get the same text: `remote.remote_text(query)` (the shared prefixes declared, the parameters
-bound with a VALUES block, as `llm-atlas query --endpoint` sends them), by urllib POST
-`application/sparql-query` with `Accept: application/sparql-results+json`, one connection per request
-(urllib does not keep connections alive; our server speaks HTTP/1.0 anyway). An HTTP time is from the request
-to the last byte of the body; the JSON is parsed afterwards, outside the time. The in-process time includes
-turning every row into Python terms. Each query: one warm-up, then the median of N runs. Row counts are
-compared across all of them, and the rows themselves as multisets of lexical values (blank nodes as `_:`).
-Also: a saved query with parameters timed in-process with the VALUES text, `ASK {}` over HTTP as the
-per-request floor of each server, and our server's own `X-Atlas-Query-Time` header.
+bound with a VALUES block), by urllib POST `application/sparql-query` with `Accept: application/sparql-results+json`,
+one connection per request. An HTTP time is from the request to the last byte of the body. Each query: one
+warm-up, then the median of N runs, the two servers taking turns. Row counts are compared across all of them, and the rows themselves as
+multisets of lexical values (blank nodes as `_:`).
 
 Throughput: C client threads (in this process, urllib, no keep-alive) each loop for `--duration` seconds over
-the same mix (every query above once, in order, each thread starting at a different query), against each
-server in turn; bounded by the duration and by `--max-requests` per thread. A 503 (or 429) answer is counted
-and the client goes on with the next query after `--backoff` seconds (default 0: it does not wait the
-Retry-After). Reported: answers per second (all, and 200 only), p50/p95 latency of the 200 answers, 503/429
-counts and their Retry-After, other failures.
+the same mix, against each server in turn; a 503 is counted and the client goes on at once.
+
+Start-up and memory: seconds from starting each server to its first answer (ours: also to the in-memory
+engine taking over; oxigraph: after its load); PSS (proportional set size: shared pages counted once) of
+every process of each server, sampled every half second through the whole run (the peak and the end), against
+one in-memory copy (pyoxigraph loading the same N-Quads in a fresh process: its RSS growth). And the design
+not taken, for comparison: pyoxigraph loaded once, then two forked workers running the mix (PSS of the three).
 """
 
 from __future__ import annotations
@@ -57,7 +55,6 @@ import pyoxigraph as ox
 
 from llm_atlas import Atlas
 from llm_atlas.layout import source_files
-from llm_atlas.publish import publish
 from llm_atlas.query import bind_params, run_query
 from llm_atlas.remote import remote_text
 
@@ -94,13 +91,15 @@ def wait_http(url: str, proc: subprocess.Popen, headers: dict | None = None) -> 
     raise RuntimeError(f"{url} did not answer within {START_TIMEOUT:.0f} s")
 
 
-def start_ours(root: Path, store: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """`llm-atlas serve` on a port the OS picks; the URL is read from the line it prints when ready."""
+def start_ours(root: Path, store: Path, log: Path) -> tuple[subprocess.Popen, str, dict]:
+    """`llm-atlas serve` on a port the OS picks; the URL is read from the line it prints when ready.
+    Returns the process, the endpoint and the seconds from the start to the first answer and to memory."""
     err = open(log, "w")  # noqa: SIM115 - closed with the process below
+    started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "llm_atlas", "--root", str(root), "--store", str(store), "serve",
                              "--host", "127.0.0.1", "--port", "0"], stdout=subprocess.DEVNULL, stderr=err)
     proc._bench_log = err  # type: ignore[attr-defined]
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + START_TIMEOUT * 5
     url = None
     while time.monotonic() < deadline and url is None:
         if proc.poll() is not None:
@@ -110,24 +109,42 @@ def start_ours(root: Path, store: Path, log: Path) -> tuple[subprocess.Popen, st
                 url = line.split()[3].rstrip("/")
                 break
         else:
-            time.sleep(0.1)
+            time.sleep(0.02)
     if url is None:
         raise RuntimeError("llm-atlas serve did not start")
-    # the ontology page waits for the documentation the server generates in the background at start:
-    # once it is there, nothing but queries uses the server's CPU
-    wait_http(url + "/ontology/", proc, {"Accept": "text/html"})
-    return proc, url + "/sparql"
+    times = {}
+    while time.monotonic() < deadline:
+        try:
+            status, _, _, headers = post(url + "/sparql", "ASK {}")
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.02)
+            continue
+        if status == 200:
+            times.setdefault("first", time.monotonic() - started)
+            if headers.get("x-atlas-engine") == "memory":
+                times["memory"] = time.monotonic() - started
+                break
+        time.sleep(0.05)
+    return proc, url + "/sparql", times
 
 
-def start_oxigraph(location: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_oxigraph(log: Path, nquads: Path) -> tuple[subprocess.Popen, str, dict]:
+    """`oxigraph serve` in memory, loaded with the N-Quads file; the seconds to its first answer after the load."""
     port = free_port()
     err = open(log, "w")  # noqa: SIM115
-    proc = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-                             "--union-default-graph", "--timeout-s", "10"], stdout=subprocess.DEVNULL, stderr=err)
+    started = time.monotonic()
+    proc = subprocess.Popen([OXIGRAPH, "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", "10"],
+                            stdout=subprocess.DEVNULL, stderr=err)
     proc._bench_log = err  # type: ignore[attr-defined]
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/query?query=ASK%7B%7D", proc)
-    return proc, url + "/query"
+    with open(nquads, "rb") as body:
+        request = urllib.request.Request(url + "/store?no_transaction", data=body, method="POST",
+                                         headers={"Content-Type": "application/n-quads", "Content-Length": str(nquads.stat().st_size)})
+        with urllib.request.urlopen(request, timeout=3600) as response:
+            response.read()
+    status, _, _, _ = post(url + "/query", "ASK {}")
+    return proc, url + "/query", {"first": time.monotonic() - started}
 
 
 def stop(proc: subprocess.Popen | None) -> None:
@@ -186,17 +203,17 @@ def tree_cpu(root: int) -> float | None:
 
 
 def post(endpoint: str, text: str) -> tuple[int, bytes, float, dict]:
-    """(status, body, seconds to the last byte, headers) of one POST application/sparql-query."""
+    """(status, body, seconds to the last byte, headers by lower-case name) of one POST application/sparql-query."""
     request = urllib.request.Request(endpoint, data=text.encode("utf-8"), method="POST",
                                      headers={"Content-Type": "application/sparql-query", "Accept": JSON_RESULTS})
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
             body = response.read()
-            return response.status, body, time.perf_counter() - started, dict(response.headers)
+            return response.status, body, time.perf_counter() - started, {k.lower(): v for k, v in response.headers.items()}
     except urllib.error.HTTPError as error:
         body = error.read() if error.fp else b""
-        return error.code, body, time.perf_counter() - started, dict(error.headers or {})
+        return error.code, body, time.perf_counter() - started, {k.lower(): v for k, v in (error.headers or {}).items()}
 
 
 def lexical(term) -> str:
@@ -243,45 +260,179 @@ def timed_ms(fn, repeat: int):
     return median_ms(times), result
 
 
-def latency(atlas: Atlas, memory: ox.Store, queries, texts: dict[str, str], endpoints: dict[str, str], repeat: int) -> list[dict]:
+def latency(store: ox.Store | None, memory: ox.Store, queries, texts: dict[str, str], endpoints: dict[str, str], repeat: int) -> list[dict]:
+    """Per query: medians in-process (when ``store`` is given), in memory, and over HTTP at each endpoint."""
     results = []
-    store = atlas.store
     for query in queries:
-        bindings = bind_params(query, {})
         text = texts[query.name]
         row = {"name": query.name, "params": ", ".join(f"{p.name}={p.default}" for p in query.params)}
-        row["inproc"], local = timed_ms(lambda q=query.text, b=bindings: run_query(store, q, b), repeat)
         row["memory"], in_memory = timed_ms(lambda t=text: run_query(memory, t), repeat)
-        if bindings:  # the same store, the parameters bound with VALUES as the servers get them
-            row["inproc_values"], _ = timed_ms(lambda t=text: run_query(store, t), repeat)
-        if local.boolean is not None:
-            local_rows = [(str(local.boolean).lower(),)]
+        reference = in_memory
+        if store is not None:
+            bindings = bind_params(query, {})
+            row["inproc"], reference = timed_ms(lambda q=query.text, b=bindings: run_query(store, q, b), repeat)
+        if reference.boolean is not None:
+            reference_rows = [(str(reference.boolean).lower(),)]
         else:
-            local_rows = [tuple(lexical(t) for t in r) for r in local.rows]
-        row["rows"] = {"inproc": len(local_rows)}
-        row["same"] = {"memory": Counter(tuple(lexical(t) for t in r) for r in in_memory.rows) == Counter(local_rows)
-                       if in_memory.boolean is None else in_memory.boolean == local.boolean}
-        row["rows"]["memory"] = len(in_memory.rows) if in_memory.boolean is None else 1
+            reference_rows = [tuple(lexical(t) for t in r) for r in reference.rows]
+        row["rows"] = {"reference": len(reference_rows)}
+        row["same"] = {"memory": Counter(tuple(lexical(t) for t in r) for r in in_memory.rows) == Counter(reference_rows)
+                       if in_memory.boolean is None else in_memory.boolean == reference.boolean}
         for name, endpoint in endpoints.items():
             status, body, first, _ = post(endpoint, text)  # warm-up
             row.setdefault("first", {})[name] = first * 1000
-            times = []
-            inside = []
-            for _ in range(repeat):
-                status, body, seconds, headers = post(endpoint, text)
-                if status != 200:
-                    raise RuntimeError(f"{query.name} at {name}: HTTP {status}: {body[:300]!r}")
-                times.append(seconds)
-                if "X-Atlas-Query-Time" in headers:  # ours: from taking the request to the worker's answer
-                    inside.append(float(headers["X-Atlas-Query-Time"]))
-            remote_rows, truncated = rows_of_json(body)
-            row[name] = median_ms(times)
-            if inside:
-                row["ours_inside"] = median_ms(inside)
+        times: dict[str, list[float]] = {name: [] for name in endpoints}
+        bodies: dict[str, bytes] = {}
+        failed: dict[str, str] = {}
+        for attempt in range(repeat):  # the servers take turns, so that a change in the machine's load hits both
+            order = list(endpoints.items()) if attempt % 2 == 0 else list(reversed(endpoints.items()))
+            for name, endpoint in order:
+                if name in failed:
+                    continue
+                status, body, seconds, _ = post(endpoint, text)
+                if status != 200:  # a timeout at scale: the query is left out of the sums, and said so
+                    failed[name] = f"HTTP {status}: {body[:120].decode('utf-8', 'replace').strip()}"
+                    continue
+                try:
+                    rows_of_json(body)
+                except ValueError:  # oxigraph serve's own timeout: a 200 whose JSON ends with the error
+                    failed[name] = "cancelled while writing the answer: " + body[-80:].decode("utf-8", "replace").strip()
+                    continue
+                times[name].append(seconds)
+                bodies[name] = body
+        row["failed"] = failed
+        for name in endpoints:
+            if name in failed:
+                row[name] = float("nan")
+                row["rows"][name] = "failed"
+                row["same"][name] = False
+                continue
+            remote_rows, truncated = rows_of_json(bodies[name])
+            row[name] = median_ms(times[name])
             row["rows"][name] = len(remote_rows) if not truncated else f"{len(remote_rows)} (truncated)"
-            row["same"][name] = Counter(remote_rows) == Counter(local_rows)
+            row["same"][name] = Counter(remote_rows) == Counter(reference_rows)
         results.append(row)
     return results
+
+
+# -- memory -------------------------------------------------------------------------------------------------
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size of a process (KiB): its private pages, plus its share of the shared ones."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree(root: int) -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    mine, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in mine]
+        mine.update(children)
+        frontier.extend(children)
+    return sorted(mine)
+
+
+class MemorySampler:
+    """PSS of each server's processes every half second: the peak and the last sample (MiB)."""
+
+    def __init__(self):
+        self.servers: dict[str, int] = {}
+        self.peak: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def watch(self, name: str, pid: int) -> None:
+        self.servers[name] = pid
+
+    def start(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def sample(self) -> None:
+        for name, pid in list(self.servers.items()):
+            mib = sum(pss_kib(p) for p in tree(pid)) / 1024
+            self.last[name] = mib
+            self.peak[name] = max(self.peak.get(name, 0.0), mib)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self.sample()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.sample()
+
+
+ONE_COPY = """
+import sys, pyoxigraph as ox
+def rss():
+    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS'))
+before = rss()
+store = ox.Store()
+store.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)
+print(rss() - before)
+"""
+
+FORK_PROBE = """
+import json, os, sys, pyoxigraph as ox
+def pss(pid):
+    return next(int(l.split()[1]) for l in open(f'/proc/{pid}/smaps_rollup') if l.startswith('Pss:'))
+store = ox.Store()
+store.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)
+mix = json.loads(open(sys.argv[2]).read())
+loaded = pss(os.getpid())
+children = []
+for _ in range(2):
+    done_r, done_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        for text in mix:
+            result = store.query(text, use_default_graph_as_union=True)
+            if not isinstance(result, ox.QueryBoolean):
+                for _row in result:
+                    pass
+        os.write(done_w, b'x')
+        os.read(go_r, 1)
+        os._exit(0)
+    children.append((pid, done_r, go_w))
+for pid, done_r, go_w in children:
+    os.read(done_r, 1)
+total = pss(os.getpid()) + sum(pss(pid) for pid, _, _ in children)
+for pid, _, go_w in children:
+    os.write(go_w, b'x')
+    os.waitpid(pid, 0)
+print(json.dumps({"loaded": loaded, "after": total}))
+"""
+
+
+def one_copy_mib(nquads: Path) -> float:
+    out = subprocess.run([sys.executable, "-c", ONE_COPY, str(nquads)], capture_output=True, text=True, check=True).stdout
+    return int(out.strip()) / 1024
+
+
+def fork_probe_mib(nquads: Path, mix: list[str], work: Path) -> dict:
+    mix_file = work / "mix.json"
+    mix_file.write_text(json.dumps(mix))
+    out = subprocess.run([sys.executable, "-c", FORK_PROBE, str(nquads), str(mix_file)], capture_output=True, text=True, check=True).stdout
+    found = json.loads(out)
+    return {k: v / 1024 for k, v in found.items()}
 
 
 # -- throughput ---------------------------------------------------------------------------------------------
@@ -319,7 +470,7 @@ def throughput(endpoint: str, mix: list[str], clients: int, duration: float, max
                 mine_ok.append(seconds)
                 mine_by_query[current] += 1
             elif status in (503, 429):
-                mine_retry[headers.get("Retry-After", "none")] += 1
+                mine_retry[headers.get("retry-after", "none")] += 1
                 if backoff:
                     time.sleep(backoff)
         with lock:
@@ -363,6 +514,9 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=20_000, help="bound on requests per client and run")
     parser.add_argument("--backoff", type=float, default=0.0, help="seconds a client waits after a 503/429 (default 0)")
     parser.add_argument("--root", default=str(ROOT))
+    parser.add_argument("--store", help="a store built from --root to use (default: built into a temporary folder)")
+    parser.add_argument("--skip-in-process", action="store_true", help="leave out the in-process runs on the on-disk store")
+    parser.add_argument("--skip", default="", help="saved queries to leave out, comma-separated (ones slower than the timeout at scale)")
     args = parser.parse_args()
     root = Path(args.root).resolve()
     clients = [int(c) for c in args.clients.split(",") if c.strip()]
@@ -373,32 +527,39 @@ def main() -> None:
     load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="atlas-bench-endpoint-"))
     procs: list[subprocess.Popen] = []
+    sampler = MemorySampler()
     try:
-        atlas = Atlas.open(root, work / "store")
+        atlas = Atlas.open(root, args.store or work / "store")
+        started = time.perf_counter()
         atlas.build()
+        build_seconds = time.perf_counter() - started
         triples = len(atlas.store)
         files = len(source_files(root))
-        queries = [q for q in atlas.saved_queries() if "federated" not in q.tags]
-        skipped = [q.name for q in atlas.saved_queries() if "federated" in q.tags]
+        left_out = {name.strip() for name in args.skip.split(",") if name.strip()}
+        queries = [q for q in atlas.saved_queries() if "federated" not in q.tags and q.name not in left_out]
+        skipped = [q.name for q in atlas.saved_queries() if "federated" in q.tags] + sorted(left_out)
         texts = {q.name: remote_text(q) for q in queries}
+        nquads = work / "atlas.nq"
+        atlas.store.dump(output=str(nquads), format=ox.RdfFormat.N_QUADS)
+        atlas.close()
 
-        ours_proc, ours = start_ours(root, work / "store", work / "ours.log")
+        ours_proc, ours, ours_times = start_ours(root, atlas.store_dir, work / "ours.log")
         procs.append(ours_proc)
-        oxi_proc, oxi = start_oxigraph(work / "oxigraph", work / "oxigraph.log")
+        sampler.watch("ours", ours_proc.pid)
+        oxi_proc, oxi, oxi_times = start_oxigraph(work / "oxigraph.log", nquads)
         procs.append(oxi_proc)
-        started = time.perf_counter()
-        report = publish(atlas.store, oxi)
-        load_seconds = time.perf_counter() - started
+        sampler.watch("oxigraph", oxi_proc.pid)
+        sampler.start()
         _, body, _, _ = post(oxi, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         oxi_quads = int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
 
         endpoints = {"ours": ours, "oxigraph": oxi}
         cpu_start = (time.monotonic(), machine_busy(), tree_cpu(os.getpid()))
-        # what each of our query workers holds: an in-memory copy of the store, loaded from its N-Quads
         memory = ox.Store()
-        memory.bulk_load(atlas.store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
-        lat = latency(atlas, memory, queries, texts, endpoints, args.repeat)
-        del memory
+        memory.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        store = None if args.skip_in_process else Atlas.open(root, atlas.store_dir).store
+        lat = latency(store, memory, queries, texts, endpoints, args.repeat)
+        del memory, store
         floor = {}
         for name, endpoint in endpoints.items():  # the cost of a request that does nothing
             floor[name], _ = timed_ms(lambda endpoint=endpoint: post(endpoint, "ASK {}"), max(args.repeat, 20))
@@ -411,11 +572,17 @@ def main() -> None:
                 runs.append(result)
                 time.sleep(1.0)  # let a queue drain between runs
         cpu_end = (time.monotonic(), machine_busy(), tree_cpu(os.getpid()))
-        atlas.close()
+        sampler.stop()
+        for proc in procs:
+            stop(proc)
+        procs = []
+        copy_mib = one_copy_mib(nquads)
+        fork = fork_probe_mib(nquads, mix, work)
     finally:
         for proc in procs:
             stop(proc)
         shutil.rmtree(work, ignore_errors=True)
+    load_after = os.getloadavg()
 
     others = ""
     if None not in cpu_start and None not in cpu_end:
@@ -425,80 +592,83 @@ def main() -> None:
                   f"{other:.1f} CPU-seconds of the {wall * (os.cpu_count() or 1):.0f} the machine had ({100 * other / (wall * (os.cpu_count() or 1)):.0f}%)")
 
     # -- the Markdown -----------------------------------------------------------------------------------
-    print(f"{files} files, {triples} quads ({oxi_quads} in oxigraph serve after publish: {report.count('created') + report.count('replaced')} "
-          f"graph PUTs, {load_seconds:.2f} s); {len(queries)} saved queries"
-          + (f" ({', '.join(skipped)} skipped: tagged federated)" if skipped else "")
+    print(f"{files} files, {triples} quads ({oxi_quads} in oxigraph serve after its load); built in {build_seconds:.1f} s; "
+          f"{len(queries)} saved queries" + (f" ({', '.join(skipped)} skipped: federated, or left out with --skip)" if skipped else "")
           + f"; Python {sys.version.split()[0]}, pyoxigraph {ox.__version__}, {oxigraph_version}, {os.cpu_count()} cores, "
-          f"{platform.system()} {platform.machine()}; load average (1 min) {load_before[0]:.2f} at the start" + others + "\n")
+          f"{platform.system()} {platform.machine()}; load average (1 min) {load_before[0]:.2f} at the start, "
+          f"{load_after[0]:.2f} at the end" + others + "\n")
+
+    print("## Start-up and memory\n")
+    print("| | ours (`llm-atlas serve`) | oxigraph serve (in memory) |")
+    print("|---|---:|---:|")
+    print(f"| first answer (s from the start) | {ours_times.get('first', float('nan')):.1f} | {oxi_times['first']:.1f} (after its load) |")
+    print(f"| answering from memory (s from the start) | {ours_times.get('memory', float('nan')):.1f} | {oxi_times['first']:.1f} |")
+    print(f"| PSS at the end (MiB, every process) | {sampler.last['ours']:.0f} | {sampler.last['oxigraph']:.0f} |")
+    print(f"| PSS at the peak (MiB) | {sampler.peak['ours']:.0f} | {sampler.peak['oxigraph']:.0f} |")
+    print(f"| / one in-memory copy ({copy_mib:.0f} MiB), end | {sampler.last['ours'] / copy_mib:.2f}x | {sampler.last['oxigraph'] / copy_mib:.2f}x |")
+    print(f"| / one in-memory copy, peak | {sampler.peak['ours'] / copy_mib:.2f}x | {sampler.peak['oxigraph'] / copy_mib:.2f}x |")
+    print()
+    print(f"One in-memory copy: pyoxigraph loading the same N-Quads in a fresh process grows by {copy_mib:.0f} MiB. "
+          f"The design not taken, pyoxigraph loaded once and two forked workers running the mix once each: "
+          f"{fork['loaded']:.0f} MiB loaded, {fork['after']:.0f} MiB PSS for the three after ({fork['after'] / copy_mib:.2f}x one copy): "
+          "reading the in-memory store writes to its pages, so the children stop sharing them.\n")
+
     print(f"## Latency per saved query (median of {args.repeat} after one warm-up, ms)\n")
-    print("in-process = `run_query` on the on-disk store (as `llm-atlas query`); in-memory = the same engine on an in-memory "
-          "copy with the servers' query text (what each of our workers runs, without HTTP); ours = `llm-atlas serve`; "
-          "oxigraph = `oxigraph serve --union-default-graph` (on-disk store). Both servers over HTTP on 127.0.0.1.\n")
-    print("| query | rows | in-process | in-memory | ours (HTTP) | oxigraph serve (HTTP) | ours / in-process | oxigraph / in-process "
-          "| ours / oxigraph | ours / in-memory |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    inproc = "inproc" in lat[0]
+    print(("in-process = `run_query` on the on-disk store (as `llm-atlas query`); " if inproc else "")
+          + "in-memory = pyoxigraph on an in-memory copy with the servers' text, without HTTP; ours = `llm-atlas serve`; "
+          "oxigraph = `oxigraph serve --union-default-graph` in memory. Both servers over HTTP on 127.0.0.1.\n")
+    keys = (["inproc"] if inproc else []) + ["memory", "ours", "oxigraph"]
+    names = {"inproc": "in-process", "memory": "in-memory", "ours": "ours (HTTP)", "oxigraph": "oxigraph serve (HTTP)"}
+    print("| query | rows | " + " | ".join(names[k] for k in keys) + " | ours / oxigraph | ours / in-memory |")
+    print("|---|---:|" + "---:|" * (len(keys) + 2))
     mismatches = []
+
+    def cells(r: dict, digits: int) -> str:
+        return " | ".join(f"{r[k]:.{digits}f}" for k in keys) + f" | {ratio(r['ours'], r['oxigraph'])} | {ratio(r['ours'], r['memory'])}"
+
+    failures = [row for row in lat if row["failed"]]
+    lat = [row for row in lat if not row["failed"]]
     for row in lat:
         counts = row["rows"]
         if len({str(v) for v in counts.values()}) != 1:
-            mismatches.append(f"{row['name']}: rows in-process {counts['inproc']}, in-memory {counts['memory']}, ours {counts['ours']}, "
-                              f"oxigraph {counts['oxigraph']}")
+            mismatches.append(f"{row['name']}: rows " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         for name in ("memory", "ours", "oxigraph"):
-            if not row["same"][name] and counts[name] == counts["inproc"]:
-                mismatches.append(f"{row['name']}: {name} has as many rows as in-process but not the same rows")
+            if not row["same"][name] and counts.get(name) == counts["reference"]:
+                mismatches.append(f"{row['name']}: {name} has as many rows as the reference but not the same rows")
         label = row["name"] + (f" ({row['params']})" if row["params"] else "")
-        shown = str(counts["inproc"]) if len({str(v) for v in counts.values()}) == 1 else \
-            " / ".join(str(counts[k]) for k in ("inproc", "memory", "ours", "oxigraph"))
-
-        def cells(r: dict, digits: int) -> str:
-            return (f"{r['inproc']:.{digits}f} | {r['memory']:.{digits}f} | {r['ours']:.{digits}f} | {r['oxigraph']:.{digits}f} | "
-                    f"{ratio(r['ours'], r['inproc'])} | {ratio(r['oxigraph'], r['inproc'])} | {ratio(r['ours'], r['oxigraph'])} | "
-                    f"{ratio(r['ours'], r['memory'])}")
-
-        print(f"| {label} | {shown} | {cells(row, 2)} |")
-    keys = ("inproc", "memory", "ours", "oxigraph")
+        print(f"| {label} | {counts['reference']} | {cells(row, 2)} |")
     print(f"| **all {len(lat)} (sum of medians)** | | {cells({k: sum(r[k] for r in lat) for k in keys}, 1)} |")
     print(f"| **median query** | | {cells({k: statistics.median(r[k] for r in lat) for k in keys}, 2)} |")
     print()
-    for row in lat:
-        if "inproc_values" in row:
-            print(f"{row['name']} in-process with its parameter bound by VALUES (the servers' text) instead of a substitution: "
-                  f"{row['inproc_values']:.2f} ms against {row['inproc']:.2f} ms.\n")
+    for row in failures:
+        print(f"Left out of the table: {row['name']} ({'; '.join(f'{k} {v}' for k, v in row['failed'].items())}).\n")
+    worst = max(lat, key=lambda r: r["ours"] / r["oxigraph"])
+    print(f"Slowest against oxigraph serve: {worst['name']}, {ratio(worst['ours'], worst['oxigraph'])}.\n")
     if mismatches:
         print("Mismatches: " + "; ".join(mismatches) + ".\n")
     else:
-        print(f"Row counts equal across in-process, in-memory, ours and oxigraph serve for all {len(lat)} queries, "
-              "and the rows themselves equal as multisets.\n")
-    inside = [r["ours_inside"] for r in lat if "ours_inside" in r]
-    if len(inside) == len(lat):
-        print(f"Of our server's time, the part from admitting a query to the worker's serialised answer (its `X-Atlas-Query-Time` "
-              f"header, ms resolution; sum of medians): {sum(inside):.1f} ms of {sum(r['ours'] for r in lat):.1f} ms; the rest is "
-              "HTTP, the request thread and the client.\n")
+        print(f"Row counts equal across every column for all {len(lat)} queries, and the rows themselves equal as multisets.\n")
     print(f"Per-request floor, `ASK {{}}` over HTTP (median of {max(args.repeat, 20)}): ours {floor['ours']:.2f} ms, "
           f"oxigraph serve {floor['oxigraph']:.2f} ms.\n")
     first_ours = sum(r["first"]["ours"] for r in lat)
     first_oxi = sum(r["first"]["oxigraph"] for r in lat)
-    print(f"Warm-up (first request of each query, summed): ours {first_ours:.0f} ms, oxigraph serve {first_oxi:.0f} ms. "
-          "Our workers check each query with rdflib before running it and remember the verdict per worker, "
-          "so a query's first request on each worker pays that parse.\n")
+    print(f"Warm-up (first request of each query, summed): ours {first_ours:.0f} ms, oxigraph serve {first_oxi:.0f} ms "
+          "(ours pays the SPARQL guard once per new text).\n")
 
     print(f"## Throughput on loopback ({args.duration:g} s per run, clients are threads of one Python process)\n")
     print(f"Each client loops over the {len(mix)} queries above (one each, in order); after a 503/429 it goes on with the next "
           f"query {'at once' if not args.backoff else f'after {args.backoff:g} s'} (it does not wait the Retry-After).\n")
-    slowest = sorted(range(len(lat)), key=lambda i: -lat[i]["memory"])[:5]
-    print(f"Slow share: the part of the 200 answers that are of the five slowest queries ({', '.join(lat[i]['name'] for i in slowest)}; "
-          f"{100 * len(slowest) / len(lat):.0f}% of the mix), to show whether the answers that got through were the cheap ones.\n")
-    print("| server | clients | answers/s (all) | answers/s (200) | p50 ms (200) | p95 ms (200) | 200 | slow share | "
+    print("| server | clients | answers/s (all) | answers/s (200) | p50 ms (200) | p95 ms (200) | 200 | "
           "503/429 (Retry-After) | other status | failed |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for run in runs:
         retry = ", ".join(f"{k} s: {v}" for k, v in sorted(run["retry_after"].items())) if run["retry_after"] else ""
         busy = f"{run['busy']}" + (f" ({retry})" if retry else "")
         failed = f"{run['failures']}" + (f" ({', '.join(f'{k} {v}' for k, v in run['failure_kinds'].items())})" if run["failures"] else "")
         label = "ours" if run["server"] == "ours" else "oxigraph serve"
-        share = f"{100 * sum(run['by_query'][i] for i in slowest) / run['ok']:.0f}%" if run["ok"] else "-"
         print(f"| {label} | {run['clients']} | {run['answers'] / run['elapsed']:.1f} | {run['ok'] / run['elapsed']:.1f} | "
-              f"{run['p50']:.1f} | {run['p95']:.1f} | {run['ok']} | {share} | {busy} | {run['other']} | {failed} |")
+              f"{run['p50']:.1f} | {run['p95']:.1f} | {run['ok']} | {busy} | {run['other']} | {failed} |")
     by = {(r["server"], r["clients"]): r for r in runs}
     print()
     ratios = []

@@ -111,7 +111,7 @@ WORDS_B = [
 KIND_INFO = {
     "organization": ("atlas:Organization", ""),
     "project": ("atlas:Project", "Project"),
-    "model": ("atlas:Model", ""),
+    "model": ("atlas:Model, atlas:ModelRelease", ""),  # every synthetic model is a release (lineage is between releases)
     "dataset": ("atlas:Dataset", "Corpus"),
     "benchmark": ("atlas:Benchmark", "Bench"),
     "leaderboard": ("atlas:Leaderboard", "Leaderboard"),
@@ -124,13 +124,14 @@ KIND_INFO = {
     "onramp": ("atlas:OnRamp", "On-ramp"),
     "challenge": ("atlas:Challenge", "Challenge"),
     "recommendation": ("atlas:Recommendation", "Recommendation"),
+    "study": ("atlas:Study", "Study"),
 }
 # Entities per unit of scale, and the least of each kind (every class is always present).
 RATIOS = {
     "organization": (3.0, 3), "project": (2.0, 2), "model": (5.0, 2), "dataset": (5.0, 2),
     "benchmark": (1.5, 1), "leaderboard": (0.3, 1), "framework": (0.8, 1), "compute": (0.3, 1),
     "partnership": (0.3, 1), "knowledge": (0.3, 1), "platform": (0.08, 2), "collaboration": (1.5, 1),
-    "onramp": (0.5, 1), "challenge": (0.5, 1), "recommendation": (0.3, 1),
+    "onramp": (0.5, 1), "challenge": (0.5, 1), "recommendation": (0.3, 1), "study": (0.0, 1),
 }
 ARTIFACT_KINDS = ["model", "dataset", "benchmark", "leaderboard", "framework", "compute", "partnership", "knowledge", "platform"]
 CLAIM_KINDS = {"collaboration", "onramp", "challenge", "recommendation"}
@@ -158,7 +159,7 @@ FINDING_TEXT = {
 class Doc:
     """One entity file: the entity's properties, its statement claims, the prefixes used, a triple tally."""
 
-    __slots__ = ("kind", "slug", "cls", "props", "claims", "prefixes", "triples")
+    __slots__ = ("kind", "slug", "cls", "props", "claims", "prefixes", "triples", "has_premise")
 
     def __init__(self, kind: str, slug: str):
         self.kind = kind
@@ -167,7 +168,8 @@ class Doc:
         self.props: dict[str, list[str]] = {}
         self.claims: list[str] = []
         self.prefixes = {"atlas", kind}
-        self.triples = 1  # rdf:type
+        self.triples = 1 + self.cls.count(",")  # rdf:type
+        self.has_premise = False
 
     @property
     def term(self) -> str:
@@ -210,6 +212,9 @@ class Doc:
         source, confidence, locator, evidence, comment = prov
         parts = [f"atlas:confidence confidence:{confidence}", f"atlas:source source:{source}"]
         count = 6
+        if source == "atlas":  # an inference of the atlas rests on a premise with a source of its own
+            parts.append(f"prov:wasDerivedFrom {self.premise()}")
+            count += 1
         if evidence:
             parts.append(f"atlas:evidence <{evidence}>")
             count += 1
@@ -229,6 +234,21 @@ class Doc:
         self.prefixes.update(("rdf", "confidence", "source"))
         if comment:
             self.prefixes.add("rdfs")
+
+    def premise(self) -> str:
+        """The file's source statement an inference of the atlas rests on (written once per file)."""
+        iri = f"<{self.iri}#premise>"
+        if not self.has_premise:
+            self.has_premise = True
+            self.claims.append(
+                f"{iri} a atlas:SourceStatement ;\n"
+                f'    rdfs:label "What the slides say about this entity, the premise of the atlas\'s inferences."@en ;\n'
+                f'    atlas:source source:slides ; atlas:locator "slide 9" ; atlas:confidence confidence:paraphrased .\n'
+            )
+            self.triples += 5
+            self.prefixes.update(("rdfs", "confidence", "source"))
+        self.prefixes.add("prov")
+        return iri
 
     def render(self) -> str:
         out = [f"@prefix {p}: <{PREFIXES[p]}> .\n" for p in sorted(self.prefixes)]
@@ -294,6 +314,8 @@ class _Gen:
         source = rng.choices(["slides", "external", "paper-v2", "paper-v1", "blog"], [0.35, 0.35, 0.1, 0.05, 0.15])[0]
         if confidence is None:
             confidence = rng.choices(["stated", "paraphrased", "inferred"], [0.55, 0.3, 0.15])[0]
+        if confidence == "inferred":  # the atlas's own conclusion: no study source, no locator
+            return "atlas", confidence, None, None, rng.choice(why or INFERRED_WHY)
         locator = evidence = comment = None
         if source == "slides":
             locator = f"slide {rng.randint(2, 40)}"
@@ -366,6 +388,10 @@ class _Gen:
                 self.finding(kind, i, term, label)
         for i, (term, label) in enumerate(self.names["recommendation"]):
             self.recommendation(i, term, label)
+        for term, label in self.names["study"]:
+            doc = self.doc(term)
+            self.describe(doc, label, "Synthetic study of open LLM projects.")
+            self.finish(doc, ["paper-v1"])
         return self.docs
 
     @staticmethod
@@ -404,7 +430,7 @@ class _Gen:
         if rng.random() < 0.2:
             doc.add("skos:altLabel", f'"{label.split()[0]}"@en')
         if rng.random() < 0.6:
-            doc.add("schema:url", f"<https://example.org/{doc.slug}>")
+            doc.claim("schema:url", f"<https://example.org/{doc.slug}>", "", ("external", "stated", None, f"https://example.org/{doc.slug}", None))
         if rng.random() < 0.2:
             ror = "0" + "".join(rng.choice(ROR_ALPHABET) for _ in range(6)) + f"{rng.randint(0, 99):02d}"
             doc.claim("atlas:rorId", f"<https://ror.org/{ror}>", "", self.prov_external(doc))
@@ -450,7 +476,7 @@ class _Gen:
             earlier = self.names["project"][rng.randrange(i)][0]
             doc.claim("atlas:grewOutOf", earlier, self.slug(earlier), self.prov(doc))
         if rng.random() < 0.6:
-            doc.add("schema:url", f"<https://example.org/{doc.slug}>")
+            doc.claim("schema:url", f"<https://example.org/{doc.slug}>", "", ("external", "stated", None, f"https://example.org/{doc.slug}", None))
         if rng.random() < 0.3:
             doc.claim("atlas:sourceRepository", f"<https://github.com/example/{doc.slug}>", "", self.prov_external(doc))
         self.finish(doc)
@@ -532,7 +558,7 @@ class _Gen:
         self.hosted(doc, 0.7)
         self.licence(doc, 0.3)
         if rng.random() < 0.5:
-            doc.add("schema:url", f"<https://example.org/data/{doc.slug}>")
+            doc.claim("schema:url", f"<https://example.org/data/{doc.slug}>", "", ("external", "stated", None, f"https://example.org/data/{doc.slug}", None))
         self.finish(doc)
 
     def benchmark(self, i: int, term: str, label: str) -> None:
@@ -599,13 +625,16 @@ class _Gen:
         self.describe(doc, label, "Synthetic hosting platform for models and datasets.")
         self.artefact_common(doc, term, "post-release", 0.5)
         if self.rng.random() < 0.8:
-            doc.add("schema:url", f"<https://example.org/{doc.slug}>")
+            doc.claim("schema:url", f"<https://example.org/{doc.slug}>", "", ("external", "stated", None, f"https://example.org/{doc.slug}", None))
         self.finish(doc)
 
     # claims in their own right ------------------------------------------------------------------------
 
     def own_provenance(self, doc: Doc, need_locator: bool) -> None:
-        source, confidence, locator, evidence, comment = self.prov(doc)
+        # a finding of the study is never the atlas's inference (it needs the study's locator)
+        source, confidence, locator, evidence, comment = self.prov(doc, self.rng.choice(["stated", "paraphrased"]) if need_locator else None)
+        if source == "atlas":
+            doc.add("prov:wasDerivedFrom", doc.premise())
         if need_locator and locator is None:
             locator = self.rng.choice(["project page", "model card"])
         doc.add("atlas:confidence", f"confidence:{confidence}")
@@ -857,14 +886,16 @@ def _break(rule: str, relpath: str, text: str, rng: random.Random, serial: int) 
     if rule == "claim-confidence":
         for i, line in enumerate(lines):
             about_motivation = "rdf:predicate atlas:motivatedBy" in lines[i - 1]
-            if line.startswith("    atlas:confidence confidence:") and " ; " in line and not about_motivation:
+            inference = "confidence:inferred" in line  # dropping its confidence would also break atlas-source-inferred
+            if line.startswith("    atlas:confidence confidence:") and " ; " in line and not about_motivation and not inference:
                 lines[i] = re.sub(r"^    atlas:confidence confidence:[a-z]+ ; ", "    ", line)
                 return "\n".join(lines)
         return None
     if rule == "motivation-inferred":
         for i, line in enumerate(lines):
             if "rdf:predicate atlas:motivatedBy" in line and lines[i + 1].startswith("    atlas:confidence confidence:inferred"):
-                lines[i + 1] = lines[i + 1].replace("confidence:inferred", "confidence:stated", 1)
+                # stated by a study source (were it still the atlas's, atlas-source-inferred would fire too)
+                lines[i + 1] = lines[i + 1].replace("confidence:inferred", "confidence:stated", 1).replace("source:atlas", "source:slides", 1)
                 return "\n".join(lines)
         return None
     raise ValueError(f"unknown break {rule}")

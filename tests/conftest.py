@@ -1,7 +1,18 @@
-"""Shared fixtures: throwaway atlas checkouts built from the real ontology and small fixture graphs."""
+"""Shared fixtures: the real graph and the small fixture graph, each built once per session, and throwaway
+checkouts for the tests that change files.
+
+- ``real_atlas`` and ``mini_atlas`` are built once for the whole session and only read.
+- ``mini_built`` is a built checkout (``atlas/``, ``store/``, the manifest) never opened after its build:
+  :func:`copy_built` gives a test its own copy, store included, instead of building again.
+- ``mini`` is a fresh checkout of the fixture graph with no store, for tests of building itself.
+
+Tests that need ``../shared`` or Chromium call :func:`require`: without them they skip on a developer's
+machine and fail in CI (where the environment variable ``CI`` is set), since CI has both.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +22,21 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINI_GRAPH = FIXTURES / "mini" / "graph"
 SHARED = ROOT.parent / "shared"
+IN_CI = bool(os.environ.get("CI"))
+
+
+def require(available: bool, what: str) -> None:
+    """Skip without ``what`` on a developer's machine; fail in CI, which must have it."""
+    if not available:
+        if IN_CI:
+            pytest.fail(f"{what} is missing, and CI must have it")
+        pytest.skip(f"{what} is missing")
+
+
+def copy_built(template: Path, dest: Path) -> tuple[Path, Path]:
+    """A private copy of a built checkout (from ``mini_built``): (checkout, store)."""
+    shutil.copytree(template, dest, symlinks=True)
+    return dest / "atlas", dest / "store"
 
 
 def make_checkout(dest: Path, graph: Path = MINI_GRAPH) -> Path:
@@ -45,6 +71,23 @@ def overlay(checkout: Path, layer: Path, skip: frozenset[str] = frozenset()) -> 
     return written
 
 
+OSAI_INDEX = FIXTURES / "osai" / "index"  # a snapshot, named "osai/index" under the snapshots folder FIXTURES
+
+
+def make_import_checkout(dest: Path) -> Path:
+    """The small fixture graph with the fixture index imported: imports/osai-index.ttl recorded in imports/MANIFEST.json.
+
+    The snapshots folder is ``FIXTURES``: a check regenerates the import from ``FIXTURES / "osai/index"``.
+    """
+    from llm_atlas import Atlas
+
+    checkout = make_checkout(dest)
+    overlay(checkout, FIXTURES / "osai" / "layer")
+    shutil.copyfile(ROOT / "graph/source/osai-index.ttl", checkout / "graph/source/osai-index.ttl")
+    Atlas.open(checkout, dest.parent / "import-store").import_osai(OSAI_INDEX, snapshots=FIXTURES)
+    return checkout
+
+
 @pytest.fixture(scope="session")
 def real_atlas(tmp_path_factory):
     """The atlas of this checkout, built once for the whole session. Read it; never change it."""
@@ -57,13 +100,35 @@ def real_atlas(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def mini_atlas(tmp_path_factory):
-    """The small fixture graph, checked out and built once for the whole session. Read it; never change it."""
+def mini_built(tmp_path_factory) -> Path:
+    """A folder with the small fixture graph checked out (atlas/) and built (store/), built once; copy it."""
     from llm_atlas import Atlas
 
-    base = tmp_path_factory.mktemp("mini")
+    base = tmp_path_factory.mktemp("mini-built")
     atlas = Atlas.open(make_checkout(base / "atlas"), base / "store")
     atlas.build()
+    atlas.close()
+    return base
+
+
+@pytest.fixture(scope="session")
+def mini_atlas(mini_built, tmp_path_factory):
+    """The small fixture graph, built once for the whole session (a copy of mini_built). Read it; never change it."""
+    from llm_atlas import Atlas
+
+    root, store = copy_built(mini_built, tmp_path_factory.mktemp("mini") / "copy")
+    atlas = Atlas.open(root, store)
+    yield atlas
+    atlas.close()
+
+
+@pytest.fixture
+def built_mini(mini_built, tmp_path):
+    """A private built copy of the fixture graph: an Atlas whose files and store a test may change."""
+    from llm_atlas import Atlas
+
+    root, store = copy_built(mini_built, tmp_path / "built")
+    atlas = Atlas.open(root, store)
     yield atlas
     atlas.close()
 

@@ -18,7 +18,7 @@ import pytest
 from llm_atlas import Atlas
 from llm_atlas.serve import AtlasServer
 
-from .conftest import make_checkout
+from .conftest import make_checkout, require
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(p)), None) or shutil.which("chromium")
 CHROMEDRIVER = "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else shutil.which("chromedriver")
@@ -31,12 +31,14 @@ try:
 except ImportError:  # pragma: no cover
     HAVE_SELENIUM = False
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_SELENIUM, reason="selenium is not installed (pip install -e '.[test]')"),
-    pytest.mark.skipif(not CHROMIUM or not CHROMEDRIVER,
-                       reason="Chromium and its driver are not installed (apt-get install -y chromium chromium-driver)"),
-]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chromium_and_selenium():
+    """Skip on a machine without them; fail in CI, which has them."""
+    require(HAVE_SELENIUM, "selenium (pip install -e '.[test]')")
+    require(bool(CHROMIUM and CHROMEDRIVER), "Chromium and its driver (apt-get install -y chromium chromium-driver)")
 
 
 @pytest.fixture(scope="module")

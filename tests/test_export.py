@@ -16,19 +16,15 @@ from llm_atlas import Atlas, export, outputs
 from llm_atlas.errors import UsageError
 from llm_atlas.namespaces import KINDS, PREFIXES
 
-from .conftest import ROOT, check_golden, make_checkout
+from .conftest import ROOT, check_golden
 
 GOLDENS = Path(__file__).resolve().parent / "goldens" / "export"
 VOID = "http://rdfs.org/ns/void#"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Atlas:
-    base = tmp_path_factory.mktemp("export")
-    atlas = Atlas.open(make_checkout(base / "atlas"), base / "store")
-    atlas.build()
-    yield atlas
-    atlas.close()
+def built(mini_atlas) -> Atlas:
+    return mini_atlas
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from llm_atlas import Atlas
 from llm_atlas.importers import REGISTRY, import_source
 from llm_atlas.importers.licences import resolve
-from llm_atlas.importers.reconcile import release_key
+from llm_atlas.importers.reconcile import organisation_key, release_key
 
 from .conftest import FIXTURES, check_golden, make_checkout, overlay
 
@@ -167,6 +167,26 @@ def test_licence_spellings(spelling, expected):
 
 def test_release_names_compare_with_versions_kept():
     assert release_key("Llama 3 (8B)") == release_key("Meta-Llama-3-8B", {"meta"}) != release_key("Llama 3.1 8B")
+    # a longer creator key (Meta's Hub namespace meta-llama) is not stripped: it would take the family name with it
+    assert release_key("Meta-Llama-3-8B", {"meta", "metallama"}) == "llama38b"
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ("Mistral AI", "mistralai", True), ("Alibaba Group", "Alibaba", True), ("DeepSeek-AI", "DeepSeek", True),
+    ("Cohere", "Cohere Labs", False),  # a lab is not its company
+    ("AI21 Labs", "AI21", False),  # decided in data/creator-names.csv, not by the key
+])
+def test_organisation_names(a, b, same):
+    assert (organisation_key(a) == organisation_key(b)) is same
+
+
+@pytest.mark.parametrize("module", ["base", "reconcile", "licences"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"llm_atlas.importers.{module}"))
+    assert result.failed == 0 and result.attempted > 0
 
 
 def test_the_command_line_offers_every_importer():

@@ -15,7 +15,7 @@ from llm_atlas.link import APPLY_COMMENT
 from llm_atlas.namespaces import LEXICAL_MATCHING
 from llm_atlas.mappings import COLUMNS, IDENTIFIER_PROPERTIES
 
-from .conftest import ROOT, check_golden, make_checkout
+from .conftest import check_golden, make_checkout
 
 GOLDENS = Path(__file__).resolve().parent / "goldens" / "mappings"
 
@@ -250,14 +250,13 @@ SELECT DISTINCT ?claim WHERE {
 }""" % " ".join(f"<{p}>" for p in IDENTIFIER_PROPERTIES)
 
 
-def test_the_real_graph_has_one_record_per_identifier_claim(tmp_path):
-    with Atlas.open(ROOT, tmp_path / "store") as atlas:
-        export = atlas.export_mappings(tmp_path / "llm-atlas.sssom.tsv")
-        claims = {row[0].value for row in atlas.query(IDENTIFIER_CLAIMS).rows}
+def test_the_real_graph_has_one_record_per_identifier_claim(real_atlas, tmp_path):
+    export = real_atlas.export_mappings(tmp_path / "llm-atlas.sssom.tsv")
+    claims = {row[0].value for row in real_atlas.query(IDENTIFIER_CLAIMS).rows}
     metadata, records = check_sssom(export.text)
     assert export.records == len(records) == len(claims) > 0
     assert {expand(r["record_id"], metadata["curie_map"]) for r in records} == claims
-    pythia = {r["predicate_id"]: expand(r["object_id"], metadata["curie_map"]) for r in records if r["subject_id"] == "model:pythia"}
+    pythia = {r["predicate_id"]: expand(r["object_id"], metadata["curie_map"]) for r in records if r["subject_id"] == "model:pythia-6-9b"}
     assert pythia == {"atlas:huggingFaceId": "https://huggingface.co/EleutherAI/pythia-6.9b",
                       "atlas:arxivId": "https://arxiv.org/abs/2304.01373",
                       "atlas:license": "https://spdx.org/licenses/Apache-2.0"}

@@ -14,7 +14,7 @@ from llm_atlas import Atlas
 from llm_atlas import network, network_drawing
 from llm_atlas.namespaces import PREFIXES
 
-from .conftest import ROOT, check_golden
+from .conftest import check_golden
 
 GOLDENS = Path(__file__).resolve().parent / "goldens" / "network"
 
@@ -158,11 +158,6 @@ def extended_atlas(mini, tmp_path):
     atlas.close()
 
 
-@pytest.fixture(scope="module")
-def real_atlas(tmp_path_factory):
-    atlas = Atlas.open(ROOT, tmp_path_factory.mktemp("real") / "store")
-    yield atlas
-    atlas.close()
 
 
 # -- the collaboration graph -------------------------------------------------------------------------------

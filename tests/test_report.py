@@ -74,7 +74,7 @@ def test_the_report_follows_the_study_with_contents_and_a_stamp(mini, tmp_path):
     assert markdown.index("## RQ1") < markdown.index("### Collaboration network") < markdown.index("## RQ2")
     stamp = markdown.splitlines()[2]
     assert stamp.startswith("Made from commit unknown (not a git checkout): ") and "triples in" in stamp
-    assert stamp.endswith("validation: valid (24 entity files, 0 errors, 0 warnings).")
+    assert stamp.endswith("validation: valid (25 entity files, 0 errors, 0 warnings).")  # 24 + source:atlas
     assert "How it counts: Counts the organisations with atlas:inSample true per continent" in markdown
     assert "datasetIri" not in markdown and "projectIri" not in markdown  # IRI columns are for machines
 

@@ -50,7 +50,7 @@ def test_kinds_limit_and_nothing_found():
 def test_the_real_graph(real_atlas):
     assert [h.curie for h in real_atlas.search("bloom", limit=2)] == ["model:bloom", "project:bloom"]
     assert real_atlas.search("AI2", limit=1)[0].curie == "organization:ai2"
-    assert real_atlas.search("speakleash/Bielik-7B-v0.1", limit=1)[0].curie == "model:bielik"
+    assert real_atlas.search("speakleash/Bielik-7B-v0.1", limit=1)[0].curie == "model:bielik-7b-v0-1"
     assert real_atlas.search("grassroots", kinds=["concept"], limit=1)[0].kind == "concept"
 
 

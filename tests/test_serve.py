@@ -7,6 +7,7 @@ it must count zero. The store folder's fingerprint (every file's bytes) must not
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import http.client
 import io
@@ -23,16 +24,8 @@ import pytest
 
 from llm_atlas import Atlas
 from llm_atlas.namespaces import BASE, PREFIXES
-from llm_atlas.serve import (
-    DEFAULT_HOST,
-    AtlasServer,
-    QueryPool,
-    Refused,
-    check_query,
-    negotiate,
-    store_fingerprint,
-    take_snapshot,
-)
+from llm_atlas.serve import DEFAULT_HOST, AtlasServer, store_fingerprint
+from llm_atlas.sparql_protocol import Refused, check_query, negotiate
 
 from .conftest import make_checkout
 
@@ -174,18 +167,27 @@ SERVICE_FORMS = [
     "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{c}> { ?s ?p ?o } }",
     "DESCRIBE ?s WHERE { SERVICE <{c}> { ?s ?p ?o } }",
     "SELECT (COUNT(*) AS ?n) WHERE { SERVICE <{c}> { ?s ?p ?o } } GROUP BY ?s",
-    # keywords and IRIs written with \\u escapes, which SPARQL expands before parsing
+    # an IRI written with escapes still names the canary
+    "SELECT * WHERE { SERVICE <{cu}> { ?s ?p ?o } }",
+    # what the rdflib pre-check misread (escapes expanded first, it saw a string and a comment)
+    'SELECT * WHERE { ?s ?p "x\\u005C" . SERVICE <{c}> { ?s ?p ?o } } # "',
+    # keywords are matched without a word boundary; this '<' compares, it starts no IRI
+    "SELECT * WHERE { ?s ?p trueSERVICE <{c}> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o FILTER(1<2)SERVICE <{c}>#>\n{ ?a ?b ?c } }",
+    # a SERVICE inside a SERVICE
+    "SELECT * WHERE { { ?s ?p ?o } UNION { SERVICE <{c}> { SERVICE <{c}> { ?s ?p ?o } } } }",
+    "SELECT * WHERE { SERVICE SILENT <{c}> { SERVICE ?x { ?s ?p ?o } } }",
+]
+# pyoxigraph expands \u escapes only inside strings and IRIs: an escaped keyword is no keyword, so the query
+# does not parse (400) and cannot run (llm_atlas.sparql_guard follows the engine should that ever change)
+ESCAPED_KEYWORD_FORMS = [
     "SELECT * WHERE { \\u0053ERVICE <{c}> { ?s ?p ?o } }",
     "SELECT * WHERE { \\u0073\\u0065\\u0072\\u0076\\u0069\\u0063\\u0065 <{c}> { ?s ?p ?o } }",
     "SELECT * WHERE { SERV\\u0049CE \\u0053ILENT <{c}> { ?s ?p ?o } }",
     "SELECT * WHERE { \\U00000053ERVICE <{c}> { ?s ?p ?o } }",
-    "SELECT * WHERE { SERVICE <{cu}> { ?s ?p ?o } }",
     "SELECT * WHERE \\u007B SERVICE <{c}> \\u007B ?s ?p ?o } }",
-]
-# rdflib's parser recurses without end on a SERVICE inside a SERVICE: refused as unparsable (400)
-UNPARSABLE_SERVICE_FORMS = [
-    "SELECT * WHERE { { ?s ?p ?o } UNION { SERVICE <{c}> { SERVICE <{c}> { ?s ?p ?o } } } }",
-    "SELECT * WHERE { SERVICE SILENT <{c}> { SERVICE ?x { ?s ?p ?o } } }",
+    "SELECT * \\u0046ROM <{c}> WHERE { ?s ?p ?o }",
+    "\\u0044ROP ALL",
 ]
 DATASET_FORMS = [
     "SELECT * FROM <{c}> WHERE { ?s ?p ?o }",
@@ -193,7 +195,6 @@ DATASET_FORMS = [
     "ASK FROM <{c}> { ?s ?p ?o }",
     "CONSTRUCT { ?s ?p ?o } FROM <{c}> WHERE { ?s ?p ?o }",
     "DESCRIBE ?s FROM <{c}> WHERE { ?s ?p ?o }",
-    "SELECT * \\u0046ROM <{c}> WHERE { ?s ?p ?o }",
 ]
 UPDATE_FORMS = [
     'INSERT DATA { <http://example.org/s> <http://example.org/p> "x" }',
@@ -213,7 +214,6 @@ UPDATE_FORMS = [
     "MOVE <https://w3id.org/llm-atlas/file/graph/project/alpha.ttl> TO DEFAULT",
     "ADD <https://w3id.org/llm-atlas/file/graph/project/alpha.ttl> TO <http://example.org/g>",
     "CLEAR ALL ; LOAD <{c}>",
-    "\\u0044ROP ALL",
 ]
 
 
@@ -229,11 +229,11 @@ def test_check_refuses_service_in_every_form(template):
     assert refused.value.status == 403 and "SERVICE" in refused.value.message
 
 
-@pytest.mark.parametrize("template", UNPARSABLE_SERVICE_FORMS)
-def test_check_refuses_nested_service(template):
+@pytest.mark.parametrize("template", ESCAPED_KEYWORD_FORMS)
+def test_check_refuses_escaped_keywords_as_unparsable(template):
     with pytest.raises(Refused) as refused:
         check_query(fill(template))
-    assert refused.value.status in (400, 403)
+    assert refused.value.status == 400 and refused.value.message.startswith("SPARQL syntax error at line 1, column ")
 
 
 @pytest.mark.parametrize("template", DATASET_FORMS)
@@ -251,15 +251,12 @@ def test_check_refuses_updates_sent_as_queries(template):
 
 
 @pytest.mark.parametrize("text", [
-    # a double escape is not a keyword: \u005C is a backslash, so one expansion leaves "\u0053ERVICE"
+    # a double escape is no keyword either: \u005C is a backslash
     "SELECT * WHERE { \\u005Cu0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
-    # SPARQL 1.2 triple terms: pyoxigraph parses them, rdflib does not, so the endpoint refuses
-    "SELECT * WHERE { ?s ?p <<( ?a ?b ?c )>> }",
-    "SELECT * WHERE { ?s ?p ?o . SERVICE <http://127.0.0.1:9/> { ?x ?y <<( ?a ?b ?c )>> } }",
     "SELECT * WHERE { ?s ?p ?o",
     "",
 ])
-def test_check_refuses_what_rdflib_cannot_parse(text):
+def test_check_refuses_what_the_engine_cannot_parse(text):
     with pytest.raises(Refused) as refused:
         check_query(text)
     assert refused.value.status == 400
@@ -279,6 +276,8 @@ def test_check_accepts_the_saved_queries_and_knows_their_form(checkout):
     assert check_query("ASK { ?s ?p ?o }") == "ASK"
     # GRAPH over the file graphs is fine: it reads the atlas's own dataset
     assert check_query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }") == "SELECT"
+    # SPARQL 1.2 triple terms: the engine reads them, as `llm-atlas query` does
+    assert check_query("SELECT * WHERE { ?s ?p <<( ?a ?b ?c )>> }") == "SELECT"
     # a string or an IRI that merely contains the word is not a SERVICE pattern
     assert check_query('SELECT * WHERE { ?s ?p "SERVICE <http://127.0.0.1:9/> FROM" }') == "SELECT"
     assert check_query("SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }") == "SELECT"
@@ -462,11 +461,11 @@ def test_updates_are_refused_over_every_route(server, canary, template):
     assert store_fingerprint(server.atlas.store_dir) == server.fingerprint_at_start
 
 
-@pytest.mark.parametrize("template", SERVICE_FORMS + DATASET_FORMS + UNPARSABLE_SERVICE_FORMS)
+@pytest.mark.parametrize("template", SERVICE_FORMS + DATASET_FORMS + ESCAPED_KEYWORD_FORMS)
 def test_service_and_from_are_refused_over_every_route(server, canary, template):
     query = fill(template, canary.url)
     for status, _, body in _routes(server, query):
-        assert status == (400 if template in UNPARSABLE_SERVICE_FORMS else 403), body
+        assert status == (400 if template in ESCAPED_KEYWORD_FORMS else 403), body
     assert canary.connections == 0
 
 
@@ -481,30 +480,33 @@ def test_dataset_protocol_parameters_are_refused(server, canary):
     assert canary.connections == 0
 
 
-def test_workers_cannot_open_sockets_even_with_the_check_off(checkout, canary):
-    """Defence in depth: should rdflib and pyoxigraph ever read a query differently, a worker still cannot
-    connect anywhere, because it may open no new file descriptor."""
-    snapshot = take_snapshot(Atlas.open(checkout).store_dir)
-    pool = QueryPool(snapshot, workers=1, queue=0, timeout=5, max_rows=10, check=False)
-    try:
-        assert pool.sandboxed
-        reply = pool.run({"query": f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}", "accept": None, "format": None})
-        assert reply["status"] != 200
-        assert b"open files" in reply["body"] or b"failed" in reply["body"]
-        reply = pool.run({"query": f"SELECT * WHERE {{ SERVICE SILENT <{canary.url}> {{ ?s ?p ?o }} }}", "accept": None, "format": None})
-        assert reply["status"] == 200  # SILENT swallows the failure: still no connection
-        reply = pool.run({"query": "ASK { ?s ?p ?o }", "accept": None, "format": None})
-        assert reply["status"] == 200 and b"true" in reply["body"]
-    finally:
-        pool.close()
-    assert canary.connections == 0
-    # without the sandbox the same query does reach the canary: pyoxigraph makes SERVICE requests itself
-    pool = QueryPool(snapshot, workers=1, queue=0, timeout=5, max_rows=10, check=False, sandbox=False)
-    try:
-        pool.run({"query": f"SELECT * WHERE {{ SERVICE SILENT <{canary.url}> {{ ?s ?p ?o }} }}", "accept": None, "format": None})
-    finally:
-        pool.close()
-    assert canary.connections >= 1, "pyoxigraph no longer evaluates SERVICE: the sandbox test proves nothing"
+def test_the_engine_cannot_call_out_even_without_the_guard(checkout, canary, tmp_path):
+    """Defence in depth: should the guard ever misread a query, the engine still cannot connect anywhere:
+    Landlock denies it every outgoing TCP connection. The guard's own process can open no socket at all."""
+    from llm_atlas.guard_process import GuardProcess
+    from llm_atlas.query_engine import EngineProcess, checkpoint
+    from llm_atlas.sandbox import NETWORK_ABI, landlock_abi
+
+    if landlock_abi() < NETWORK_ABI:
+        pytest.skip(f"this kernel has Landlock ABI {landlock_abi()}, network rules need {NETWORK_ABI} (Linux 6.7)")
+    guard = GuardProcess(PREFIXES, timeout=5)
+    assert guard.sandboxed
+    guard.close()
+    saved = checkpoint(Atlas.open(checkout).store_dir, tmp_path / "checkpoint")
+    query = f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}"
+    for sandbox in (True, False):
+        engine = EngineProcess(saved, timeout=5, sandbox=sandbox)
+        engine.start()
+        try:  # straight to the engine: no guard in the way
+            connection = http.client.HTTPConnection(engine.host, engine.port, timeout=10)
+            connection.request("POST", "/query", query, {"Content-Type": "application/sparql-query"})
+            body = connection.getresponse().read()
+            connection.close()
+        finally:
+            engine.stop()
+        if sandbox:
+            assert b"Permission denied" in body and canary.connections == 0
+    assert canary.connections >= 1, "the engine no longer calls SERVICE: the sandbox test proves nothing"
     canary.connections = 0
 
 
@@ -533,9 +535,10 @@ def test_a_runaway_query_is_stopped_and_the_next_is_answered_within_a_second(ser
         answered = time.monotonic() - started
         assert status == 200 and len(bindings(body)) == 2
         assert answered < 1.0, f"the next query took {answered:.2f} s"
-    assert server.pool.replaced >= 4
-    time.sleep(1.5)  # the pool is whole again: both workers and a standby
-    assert server.pool._active == server.pool.size and server.pool._standby is not None
+    assert server.engine.stats.timeouts >= 4
+    # Oxigraph does not cancel these two by itself: each was stopped by replacing the engine
+    time.sleep(1.0 + 2.0 + 1.0)
+    assert server.engine.process.alive and server.engine.ready and server.engine.stats.restarts >= 1
 
 
 def test_row_cap_with_truncation_flag(server):
@@ -567,14 +570,14 @@ def test_request_body_cap(server):
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                      b"Content-Length: 10000000000\r\n\r\n")
         reply = sock.recv(4096)
-        assert reply.startswith(b"HTTP/1.0 413") and time.monotonic() - started < 2
+        assert reply.startswith(b"HTTP/1.1 413") and time.monotonic() - started < 2
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                      b"Transfer-Encoding: chunked\r\n\r\n5\r\nASK {\r\n")
-        assert sock.recv(4096).startswith(b"HTTP/1.0 411")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 411")
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n\r\n")
-        assert sock.recv(4096).startswith(b"HTTP/1.0 411")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 411")
 
 
 @pytest.mark.slow
@@ -616,24 +619,35 @@ def test_concurrency_bound_and_cors_when_asked(checkout):
         srv.close()
 
 
-def test_a_worker_that_dies_is_replaced(checkout):
-    """A query that needs more memory than a worker may have kills its worker; the next query is answered."""
-    store = ox.Store()
+def test_an_engine_that_dies_is_replaced(tmp_path):
+    """A query that needs more memory than the engine may use gets it replaced; the next query is answered."""
+    import asyncio
+
+    from llm_atlas.query_engine import EngineStopped, QueryEngine, checkpoint
+
+    store = ox.Store(str(tmp_path / "store"))
     for i in range(300):
         store.add(ox.Quad(ox.NamedNode(f"http://example.org/{i}"), ox.NamedNode("http://example.org/p"), ox.Literal("x" * 1000),
                           ox.NamedNode("http://example.org/g")))
-    pool = QueryPool(store.dump(format=ox.RdfFormat.N_QUADS), workers=1, queue=0, timeout=20, max_rows=10, memory=512 * 1024**2)
-    try:
-        bomb = "SELECT (STRLEN(GROUP_CONCAT(CONCAT(?a, ?b))) AS ?n) WHERE { ?s ?p ?a . ?t ?q ?b . ?u ?r ?c }"
-        from llm_atlas.serve import WorkerDied
+    store.flush()
+    del store
+    engine = QueryEngine(checkpoint(tmp_path / "store", tmp_path / "checkpoint"), concurrency=1, queue=0, timeout=20,
+                         max_rows=10, memory=512 * 1024**2).start()
 
-        with pytest.raises(WorkerDied):
-            pool.run({"query": bomb, "accept": None, "format": None})
+    async def scenario():
+        bomb = "SELECT (STRLEN(GROUP_CONCAT(CONCAT(?a, ?b))) AS ?n) WHERE { ?s ?p ?a . ?t ?q ?b . ?u ?r ?c }"
+        with pytest.raises(EngineStopped):
+            await engine.answer(bomb, "SELECT")
         started = time.monotonic()
-        reply = pool.run({"query": "ASK { ?s ?p ?o }", "accept": None, "format": None})
-        assert reply["status"] == 200 and time.monotonic() - started < 1.0
+        answer = await engine.answer("ASK { ?s ?p ?o }", "ASK")
+        return answer, time.monotonic() - started
+
+    try:
+        assert engine.promoted.wait(30)  # the in-memory engine took over: the bomb hits it
+        answer, seconds = asyncio.run(scenario())
+        assert b"true" in answer.body and seconds < 1.0 and engine.stats.restarts == 1
     finally:
-        pool.close()
+        engine.close()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -643,6 +657,7 @@ def test_a_worker_that_dies_is_replaced(checkout):
 
 def test_entity_page(server):
     status, headers, body = call(server, "GET", "/organization/alpha-lab", headers={"Accept": "text/html"})
+    assert status == 200, body
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in headers["content-security-policy"] and headers["vary"] == "Accept"
     page = body.decode()
@@ -695,8 +710,13 @@ def test_unknown_pages_are_404(server):
 
 
 def test_every_entity_and_concept_has_a_page(server, checkout):
-    site = server.site
-    iris = sorted(i for i in site.subjects if i.startswith(BASE) and "#" not in i and not i.startswith(BASE + "file/"))
+    import asyncio
+
+    # the server's own way to the engine (no row cap), on the server's event loop
+    rows = asyncio.run_coroutine_threadsafe(
+        server.pages.data.select("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }"), server._loop).result(30)
+    subjects = {row["s"].value for row in rows}
+    iris = sorted(i for i in subjects if i.startswith(BASE) and "#" not in i and not i.startswith(BASE + "file/"))
     assert len(iris) > 50
     for iri in iris:
         path = "/" + iri[len(BASE):]
@@ -814,7 +834,7 @@ GROUP BY ?s HAVING (COUNT(?o) > 0) ORDER BY DESC(?n) ASC(?s) LIMIT 10 OFFSET 1""
 def test_sandboxed_workers_answer_every_query_form(server):
     """The workers cannot open files once they answer (no lazy import may happen then): queries that use
     every part of the grammar get an answer or a refusal, never an internal error."""
-    from llm_atlas.serve import WARM_UP
+    from llm_atlas.guard_process import WARM_UP
 
     extra = [
         "SELECT ?x WHERE { BIND(ENCODE_FOR_URI(\"é ü\") AS ?x) }",
@@ -828,11 +848,233 @@ def test_sandboxed_workers_answer_every_query_form(server):
             assert status in (200, 400, 403), (text[:80], status, body[:300])
 
 
-def test_fallback_ontology_page_without_pylode(server):
-    page = server.site.fallback_ontology_page()
-    assert 'id="Organization"' in page and 'id="ledBy"' in page and "Subclass of" in page
+def test_ontology_page_lists_every_term(server):
+    status, _, body = call(server, "GET", "/ontology/", headers={"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200 and 'id="Organization"' in page and 'id="ledBy"' in page and "Subclass of" in page
+    assert 'href="/ontology/confidence/scheme"' in page  # the vocabularies, linked
 
 
 def test_the_store_is_unchanged_and_nothing_called_out(server, canary):
     assert canary.connections == 0
     assert store_fingerprint(server.atlas.store_dir) == server.fingerprint_at_start
+
+
+def test_no_process_runs_a_saved_query_that_could_reach_out(tmp_path, canary):
+    """A saved query that calls another server (as a hostile contribution could add) is read at start-up by
+    the main process and listed on the query page, but nothing runs it: the canary counts no connection."""
+    root = make_checkout(tmp_path / "atlas")
+    header = "#+ summary: Reaches out\n#+ question: Does anything run this?\n#+ tags: federated\n"
+    (root / "queries" / "reach-out-ask.rq").write_text(header + f"ASK {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}\n")
+    (root / "queries" / "reach-out-select.rq").write_text(
+        header + f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}\n")
+    atlas = Atlas.open(root)
+    atlas.build()
+    names = {q.name for q in atlas.saved_queries()}
+    assert {"reach-out-ask", "reach-out-select"} <= names
+    with AtlasServer(atlas, port=0, timeout=TIMEOUT, workers=1, queue=0).start() as srv:
+        status, _, body = call(srv, "GET", "/queries.json")
+        assert status == 200 and b"reach-out-ask" in body
+        for name in ("reach-out-ask", "reach-out-select"):
+            example = next(q for q in json.loads(body) if q["name"] == name)["example"]
+            status, _, answer = post_form(srv, {"query": example})
+            assert status == 403 and b"SERVICE" in answer
+    assert canary.connections == 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# slow clients, request smuggling, headers
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def strict_server(checkout):
+    """Short deadlines for a request's headers and body, so the tests of slow clients run quickly."""
+    with AtlasServer(Atlas.open(checkout), port=0, timeout=TIMEOUT, workers=2, queue=2, head_timeout=2.0, body_timeout=2.0,
+                     cors="https://example.org").start() as srv:
+        yield srv
+
+
+def _reply(sock: socket.socket, timeout: float = 6.0) -> bytes:
+    sock.settimeout(timeout)
+    data = b""
+    with contextlib.suppress(OSError):
+        while chunk := sock.recv(4096):
+            data += chunk
+    return data
+
+
+def test_slow_clients_cannot_lock_others_out(strict_server):
+    """70 connections sending a byte every half second: every other request is still answered at once, and
+    each trickling connection gets 408 when its time for the headers is up."""
+    stop = threading.Event()
+    sockets = [socket.create_connection((strict_server.host, strict_server.port), timeout=5) for _ in range(70)]
+
+    def trickle():
+        request = b"GET /organization/alpha-lab HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n"
+        for index in range(len(request)):
+            for sock in sockets:
+                with contextlib.suppress(OSError):
+                    sock.send(request[index:index + 1])
+            if stop.wait(0.5):
+                return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.3)
+        for _ in range(10):
+            started = time.monotonic()
+            status, _, body = get_query(strict_server, STUDY_QUERY)
+            assert status == 200 and len(bindings(body)) == 2
+            assert time.monotonic() - started < 1.0
+        for sock in sockets[:5]:
+            assert _reply(sock).startswith(b"HTTP/1.1 408")
+    finally:
+        stop.set()
+        thread.join(5)
+        for sock in sockets:
+            sock.close()
+
+
+def test_a_stalled_body_gets_408_and_conflicting_lengths_400(strict_server):
+    with socket.create_connection((strict_server.host, strict_server.port), timeout=5) as sock:
+        started = time.monotonic()
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nASK {")
+        reply = _reply(sock)
+        assert reply.startswith(b"HTTP/1.1 408") and b"2 s" in reply and 1.5 < time.monotonic() - started < 5
+    with socket.create_connection((strict_server.host, strict_server.port), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 5\r\n"
+                     b"Content-Length: 50\r\n\r\nASK {}")
+        assert _reply(sock).startswith(b"HTTP/1.1 400")
+    with socket.create_connection((strict_server.host, strict_server.port), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 6\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\nASK {}")
+        assert _reply(sock).startswith(b"HTTP/1.1 400")
+    # a connection that sends nothing at all is closed too
+    with socket.create_connection((strict_server.host, strict_server.port), timeout=5) as sock:
+        assert _reply(sock).startswith(b"HTTP/1.1 408")
+
+
+def test_vary_keeps_origin_when_cors_is_on(strict_server):
+    status, headers, _ = call(strict_server, "GET", "/sparql?query=ASK%7B%7D", headers={"Origin": "https://example.org"})
+    assert status == 200 and headers["access-control-allow-origin"] == "https://example.org"
+    assert {v.strip() for v in headers["vary"].split(",")} == {"Accept", "Origin"}
+    status, headers, _ = call(strict_server, "GET", "/organization/alpha-lab", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in headers and {v.strip() for v in headers["vary"].split(",")} == {"Accept", "Origin"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# what pages print: escaped, and links only where a browser may follow them
+# ---------------------------------------------------------------------------------------------------------
+
+HOSTILE_TEXT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """A checkout whose data and ontology hold markup and IRIs with schemes a browser must not follow."""
+    root = make_checkout(tmp_path_factory.mktemp("hostile") / "atlas")
+    with open(root / "ontology" / "atlas.ttl", "a", encoding="utf-8") as ontology:
+        ontology.write(f'\natlas:Organization rdfs:comment "{HOSTILE_TEXT.replace(chr(34), chr(92) + chr(34))}"@en .\n')
+    with open(root / "graph" / "organization" / "alpha-lab.ttl", "a", encoding="utf-8") as entity:
+        entity.write("\norganization:alpha-lab rdfs:seeAlso <javascript:alert(1)>, <urn:isbn:0451450523>, <https://example.org/fine> .\n")
+    atlas = Atlas.open(root)
+    atlas.build()
+    with AtlasServer(atlas, port=0, timeout=TIMEOUT, workers=1, queue=1).start() as srv:
+        yield srv
+
+
+def test_the_ontology_page_escapes_what_it_prints(hostile_server):
+    status, _, body = call(hostile_server, "GET", "/ontology/", headers={"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200 and "&lt;script&gt;alert(" in page
+    assert "<script>alert" not in page and "<img src=x" not in page
+
+
+def test_entity_pages_link_only_to_web_addresses(hostile_server):
+    status, _, body = call(hostile_server, "GET", "/organization/alpha-lab", headers={"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200
+    assert "javascript:alert(1)" in page and "urn:isbn:0451450523" in page  # shown, as text
+    assert 'href="javascript:' not in page and 'href="urn:' not in page
+    assert 'href="https://example.org/fine"' in page
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the saved queries' pages
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_saved_query_page_shows_labels_linked_to_entity_pages(server):
+    status, headers, body = call(server, "GET", "/queries/sample-by-continent")
+    page = body.decode()
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert 'href="/ontology/continent/europe"' in page and ">Europe</a>" in page
+    assert "https://w3id.org/llm-atlas/ontology/continent/europe</" not in page  # the label, not the raw IRI
+    status, _, body = call(server, "GET", "/queries/wikidata-facts")
+    assert status == 403 and b"SERVICE is refused" in body  # federated: refused here, said on its page
+    assert 'href="/sparql?query=' in page and "format=csv" in page  # downloads of the same answer
+    status, _, body = call(server, "GET", "/queries/")
+    assert status == 200 and b'href="/queries/study-sample"' in body
+
+
+def test_saved_query_page_has_a_form_for_its_parameters(server):
+    status, _, body = call(server, "GET", "/queries/dependents")
+    page = body.decode()
+    assert status == 200 and 'name="artifact"' in page and 'value="dataset:common-crawl"' in page
+    status, _, body = call(server, "GET", "/queries/dependents?artifact=" + quote("dataset:alpha-corpus"))
+    page = body.decode()
+    assert status == 200 and 'value="dataset:alpha-corpus"' in page and "VALUES ?artifact { &lt;https://w3id.org/llm-atlas/dataset/alpha-corpus&gt; }" in page
+    status, _, body = call(server, "GET", "/queries/dependents?artifact=" + quote("no such thing"))
+    assert status == 400 and b"parameter artifact" in body
+    status, _, _ = call(server, "GET", "/queries/nothing-like-this", headers={"Accept": "text/html"})
+    assert status == 404
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the engine: memory after the start, reload
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_the_engine_moves_into_memory_after_answering_from_disk(server):
+    assert server.engine.promoted.wait(30)
+    assert server.engine.process.in_memory and server.engine.stats.promotions >= 1
+    status, _, body = get_query(server, STUDY_QUERY)
+    assert status == 200 and len(bindings(body)) == 2
+
+
+@pytest.mark.slow
+def test_reload_follows_the_files(tmp_path):
+    root = make_checkout(tmp_path / "atlas")
+    atlas = Atlas.open(root)
+    atlas.build()
+    path = root / "graph" / "organization" / "alpha-lab.ttl"
+    with AtlasServer(atlas, port=0, timeout=TIMEOUT, workers=1, queue=1, reload=True).start() as srv:
+        status, _, body = call(srv, "GET", "/organization/alpha-lab")
+        assert status == 200 and b"<h1>Alpha Lab</h1>" in body
+        path.write_text(path.read_text(encoding="utf-8").replace('"Alpha Lab"@en', '"Alpha Laboratory"@en'), encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            status, _, body = call(srv, "GET", "/organization/alpha-lab")
+            if b"<h1>Alpha Laboratory</h1>" in body:
+                break
+            time.sleep(0.3)
+        assert b"<h1>Alpha Laboratory</h1>" in body
+        status, _, body = get_query(srv, STUDY_QUERY)
+        assert "Alpha Laboratory" in [b["label"]["value"] for b in bindings(body)]
+
+
+def test_search_box_and_page(server):
+    status, _, body = call(server, "GET", "/organization/alpha-lab")
+    assert b'<form class="search" role="search" action="/search"' in body  # on every page
+    status, headers, body = call(server, "GET", "/search?q=" + quote("alpha lab"))
+    page = body.decode()
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert page.index('href="/organization/alpha-lab"') < page.index('href="/model/alpha-7b"')  # the exact name first
+    status, _, body = call(server, "GET", "/search?q=" + quote("alpah lab"))  # a typo
+    assert b'href="/organization/alpha-lab"' in body
+    status, _, body = call(server, "GET", "/search?q=" + quote('<script>alert("x")</script>'))
+    assert status == 200 and b"<script>alert" not in body and b"&lt;script&gt;" in body
+    status, _, body = call(server, "GET", "/search")
+    assert status == 200 and b"<table" not in body

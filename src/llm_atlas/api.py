@@ -8,7 +8,7 @@ with :class:`~llm_atlas.errors.StaleStoreWarning` that it answers from the last 
 >>> from llm_atlas import Atlas
 >>> atlas = Atlas.open()  # the checkout around the current directory           # doctest: +SKIP
 >>> atlas.query("study-sample").variables
-['organization', 'type', 'continent', 'project', 'governanceModel']
+['organization', 'organizationType', 'continent', 'project', 'governanceModel']
 >>> atlas.query("SELECT (COUNT(*) AS ?n) WHERE { ?o atlas:inSample true ; a atlas:Organization }").rows[0][0].value
 '14'
 >>> atlas.saved_query("stdy-sample")
@@ -34,15 +34,17 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import build as build_job
-from .errors import InvalidData, StaleStoreWarning, UnknownTermWarning, UsageError
+from .errors import InvalidData, Problem, StaleStoreWarning, UnknownTermWarning, UsageError
 from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
 from .namespaces import BASE, RDF_TYPE, curie
-from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
-from .staging import stage
+from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query, run_query_isolated
+from .staging import refuse_committed_store, stage
 from .store import open_store, read_manifest
 from .suggest import did_you_mean, nearest
+from .worker import Worker, WorkerFailed, WorkerTimeout
 
 QUERY_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+QUERY_TIMEOUT = 60.0  # seconds a saved query of the report may run (the study's answers take well under one)
 
 
 class Atlas:
@@ -69,6 +71,7 @@ class Atlas:
     def store(self) -> ox.Store:
         """The store as last built (built first if there is none yet). Reading methods call :meth:`refresh`."""
         if self._store is None:
+            refuse_committed_store(self.root, self.store_dir)  # a store someone committed is never read
             if read_manifest(self.store_dir) is None:
                 self.build()
             self._store = open_store(self.store_dir)
@@ -131,12 +134,15 @@ class Atlas:
         self.close()
         return validate_checkout(self.root, self.store_dir)
 
-    def check(self, base: str | None = None):
-        """The contribution check (files, entities, format, SHACL, history, summary); writes nothing."""
+    def check(self, base: str | None = None, *, snapshots: str | os.PathLike | None = None):
+        """The contribution check (names, files, entities, format, queries, SHACL, imports, history, summary); writes nothing.
+
+        ``snapshots``: the folder of external snapshots that imports/ is regenerated from (default ``../shared``).
+        """
         from .check import check
 
         self.close()
-        return check(self.root, self.store_dir, base)
+        return check(self.root, self.store_dir, base, snapshots=Path(snapshots) if snapshots else None)
 
     def format_check(self, paths: list[Path]):
         """Problems for the files (or folders) that are not in canonical form; writes nothing."""
@@ -234,7 +240,7 @@ class Atlas:
     def search(self, text: str, *, limit: int = 20, kinds=None):
         """Entities and concepts whose labels, alternative labels or identifiers match ``text``, best first.
 
-        >>> [(hit.curie, hit.field) for hit in atlas.search("bloom", limit=1)]
+        >>> [(hit.curie, hit.field) for hit in atlas.search("bloom", kinds=["project"], limit=1)]
         [('project:bloom', 'label')]
         """
         from .search import search
@@ -295,9 +301,10 @@ class Atlas:
         written = write_network_outputs(self._fresh(), out, include_inferred=include_inferred, analysis=analysis)
         return written, analysis[0]
 
-    def report(self, out_dir: str | os.PathLike | None = None):
+    def report(self, out_dir: str | os.PathLike | None = None, *, query_timeout: float = QUERY_TIMEOUT):
         """The main job: validate, answer the study's questions, draw the network; written to ``out_dir``
-        (default: report/ in the checkout). Raises InvalidData, writing nothing, when the data is invalid."""
+        (default: report/ in the checkout). Raises InvalidData, writing nothing, when the data is invalid or a
+        saved query runs longer than ``query_timeout`` seconds (each runs in a worker process that is stopped)."""
         from . import report as report_job
         from .outputs import check_out_dir
 
@@ -308,7 +315,20 @@ class Atlas:
             raise InvalidData(validation.problems, validation.summary())
         warnings_count = sum(p.severity == "warning" for p in validation.problems)
         verdict = f"valid ({validation.entities} entity files, 0 errors, {warnings_count} warnings)"
-        return report_job.make_report(self.store, self.saved_queries(), out, root=self.root, verdict=verdict)
+        store = self.store
+        with Worker() as worker:  # each saved query in a child process, stopped after query_timeout seconds
+            def run(query: SavedQuery) -> QueryResult:
+                where = f"{QUERIES_DIR}/{query.name}.rq"
+                try:
+                    return run_query_isolated(worker, self.store_dir, query.text, bind_params(query, {}), timeout=query_timeout)
+                except WorkerTimeout:
+                    raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query ran longer than {query_timeout:g} s and "
+                                               "was stopped: make it selective enough to answer in seconds")], "a saved query did not finish") from None
+                except WorkerFailed as error:
+                    raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query could not be answered: {error}")],
+                                      "a saved query failed") from None
+
+            return report_job.make_report(store, self.saved_queries(), out, root=self.root, verdict=verdict, run=run)
 
     # -- writing commands ----------------------------------------------------------------------------------
 
@@ -318,16 +338,24 @@ class Atlas:
 
         return new_entity(self.root, kind, slug, label=label)
 
-    def import_source(self, source: str, path: str | os.PathLike, *, version: str | None = None):
-        """Import one snapshot of an external source into imports/<source>.trig; returns the ImportReport."""
+    def import_source(self, source: str, path: str | os.PathLike, *, version: str | None = None, snapshots: str | os.PathLike | None = None):
+        """Import one snapshot of an external source into imports/<source>.trig, recorded in imports/MANIFEST.json
+        (see :mod:`llm_atlas.import_provenance`); returns the ImportReport."""
+        from .import_provenance import record_import
         from .importers import import_source  # the importers load their sources' parsers only when importing
 
         self.close()
-        return import_source(source, Path(path), self.root, version=version)
+        report = import_source(source, Path(path), self.root, version=version)
+        # recorded under the importer's own name (osai is an alias of osai-index), with the snapshot's version as the
+        # importer read it when none was given (so that a check regenerates from the same commit)
+        record_import(self.root, report.source, Path(path), snapshots=Path(snapshots) if snapshots else None,
+                      commit=version or report.snapshot_version or None)
+        return report
 
-    def import_osai(self, index_dir: Path, *, version: str | None = None):
-        """Import the European Open Source AI Index into imports/osai-index.trig (the ``osai-index`` importer)."""
-        return self.import_source("osai-index", index_dir, version=version)
+    def import_osai(self, index_dir: Path, *, version: str | None = None, snapshots: str | os.PathLike | None = None):
+        """Import the European Open Source AI Index into imports/osai-index.trig (the ``osai-index`` importer of the
+        registry), recorded in imports/MANIFEST.json like every import; returns the ImportReport."""
+        return self.import_source("osai-index", index_dir, version=version, snapshots=snapshots)
 
     def link_wikidata(self, endpoint: str = "https://query.wikidata.org/sparql", *, kinds=None, apply: bool = False,
                       contact: str | None = None, **options):

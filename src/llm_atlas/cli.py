@@ -35,7 +35,7 @@ Every problem is printed as path:line:col: severity [rule-id] <entity> message; 
 PROBLEM_FORMATS = ("text", "json", "github")
 QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv")  # llm_atlas.query.FORMATS, without importing pyoxigraph for --help
 KINDS = ("organization", "project", "model", "dataset", "benchmark", "leaderboard", "framework", "compute", "partnership",
-         "knowledge", "platform", "collaboration", "onramp", "challenge", "recommendation", "source")  # namespaces.KINDS
+         "knowledge", "platform", "collaboration", "onramp", "challenge", "recommendation", "source", "study")  # namespaces.KINDS
 LINKED_KINDS = ("organization", "project", "model", "dataset", "benchmark", "framework", "leaderboard")  # link.LINKED_KINDS
 
 
@@ -91,17 +91,16 @@ def _check_args(p):
     p.add_argument("--base", metavar="REV", help="validate only what changed since this git revision (e.g. origin/main)")
     _problems_format(p)
     p.add_argument("--summary", metavar="FILE", help="write the Markdown summary (for a pull-request comment) to FILE")
+    p.add_argument("--snapshots", metavar="DIR", help="the external snapshots imports/ is regenerated from (default: ../shared, or $LLM_ATLAS_SNAPSHOTS)")
 
 
 def _check(atlas, args) -> int:
     from .store import atomic_write_text
 
-    report = atlas.check(args.base)
+    report = atlas.check(args.base, snapshots=args.snapshots)
     sys.stdout.write(render(report.problems, args.format))
-    if args.summary:
+    if args.summary:  # the Markdown summary goes only there; the terminal gets the problems and one verdict line
         atomic_write_text(Path(args.summary), report.summary_markdown())
-    elif args.format == "text" and args.base:
-        sys.stdout.write("\n" + report.summary_markdown())
     print(report.verdict(), file=sys.stderr)
     return EXIT_OK if report.clean else EXIT_INVALID
 
@@ -200,23 +199,26 @@ def _new(atlas, args) -> int:
 
 
 # llm_atlas.importers.REGISTRY's keys (and osai, the alias of osai-index), without importing the importers for --help
-IMPORT_SOURCES = ("scancode-licensedb", "hf-hub", "open-llm-leaderboard", "data-provenance", "osai-index", "osai")
+IMPORT_SOURCES = ("scancode-licensedb", "hf-hub", "open-llm-leaderboard", "mot", "helm", "data-provenance", "osai-index", "osai")
 
 
 def _import_args(p):
     p.add_argument("dataset", choices=IMPORT_SOURCES, metavar="SOURCE", help="which source: " + ", ".join(IMPORT_SOURCES))
-    p.add_argument("path", help="a clone of the source (osai-index, alias osai: the folder of system YAML files; hf-hub and open-llm-leaderboard: the AI Stack "
-                                "Map repository; data-provenance: the Data Provenance Collection repository; scancode-licensedb reads the "
+    p.add_argument("path", help="a clone of the source (osai-index, alias osai: the folder of system YAML files; hf-hub and open-llm-leaderboard: "
+                                "the AI Stack Map repository; mot: lfai/model_openness_tool; helm: stanford-crfm/helm; data-provenance: the "
+                                "Data Provenance Collection repository; scancode-licensedb reads the "
                                 "installed index: give .)")
     p.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
+    p.add_argument("--snapshots", metavar="DIR", help="the folder of snapshots PATH lies in, named relative to it in imports/MANIFEST.json "
+                                                      "(default: ../shared, or $LLM_ATLAS_SNAPSHOTS)")
     _problems_format(p)
 
 
 def _import(atlas, args) -> int:
-    result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot)
+    result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot, snapshots=args.snapshots)
     sys.stdout.write(result.to_text())
     if args.format != "text":
-        sys.stdout.write(render(result.skipped, args.format))
+        sys.stdout.write(render(result.skipped + getattr(result, "left_out", []), args.format))
     return EXIT_INVALID if result.has_errors else EXIT_OK
 
 
@@ -275,12 +277,14 @@ def _serve_args(p):
     p.add_argument("--timeout", type=float, default=10.0, help="hard limit per query, in seconds (default 10)")
     p.add_argument("--max-rows", type=int, default=10_000, help="rows returned at most; more are cut and flagged (default 10000)")
     p.add_argument("--cors", metavar="ORIGIN", help="allow cross-origin requests from ORIGIN (comma-separated, or *); off by default")
+    p.add_argument("--reload", action="store_true", help="watch the checkout and serve each change as soon as it builds")
 
 
 def _serve(atlas, args) -> int:
     if args.timeout <= 0 or args.max_rows < 1 or not 0 <= args.port <= 65535:
         raise UsageError("--timeout must be positive, --max-rows at least 1 and --port a port number")
-    return atlas.serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors)
+    return atlas.serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors,
+                       reload=args.reload)
 
 
 def _network_args(p):
@@ -304,10 +308,14 @@ def _rules(atlas, args) -> int:
 def _report_args(p):
     p.add_argument("--out", help="folder to write report.md, report.html and the figures into (default: report/ in the checkout)")
     _problems_format(p)
+    p.add_argument("--query-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="stop a saved query that runs longer than this (default 60): it is reported as broken")
 
 
 def _report(atlas, args) -> int:
-    report = atlas.report(args.out)
+    if args.query_timeout <= 0:
+        raise UsageError("--query-timeout must be positive")
+    report = atlas.report(args.out, query_timeout=args.query_timeout)
     sys.stdout.write(report.to_text())
     for path in report.files:
         print(f"wrote {path}", file=sys.stderr)

@@ -29,48 +29,89 @@ def resolve(root: Path, rev: str) -> str:
         raise UsageError(f"--base {rev}: no such revision in {root} (fetch it, e.g. git fetch origin main)") from None
 
 
+GITLINK = "160000"  # the mode git gives a submodule
+
+
 @dataclass
 class Change:
-    """How the working tree differs from a base revision under one folder."""
+    """How the working tree differs from a base revision, over the whole tree."""
 
     base: str
-    base_files: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     modified: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)  # changed files outside the folder
+    submodules: list[str] = field(default_factory=list)  # paths the change makes (or keeps) a git submodule
 
     @property
     def touched(self) -> list[str]:
-        return sorted(self.added + self.modified)
+        """Paths that exist in the working tree and differ from the base."""
+        return sorted(set(self.added + self.modified))
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted(set(self.added + self.modified + self.deleted))
+
+    def under(self, folder: str) -> "Change":
+        """The part of the change under ``folder``."""
+        def keep(paths: list[str]) -> list[str]:
+            return [p for p in paths if p.startswith(folder + "/")]
+        return Change(self.base, keep(self.added), keep(self.modified), keep(self.deleted), keep(self.submodules))
 
 
-def change_since(root: Path, rev: str, folder: str = "graph") -> Change:
+def _decode(data: bytes) -> list[str]:
+    return [p for p in data.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def change_since(root: Path, rev: str) -> Change:
+    """Every path the working tree (tracked files, and untracked ones not ignored) changes since ``rev``."""
     sha = resolve(root, rev)
     change = Change(sha)
-    listing = git(root, "ls-tree", "-r", "-z", "--name-only", sha, "--", folder + "/").decode("utf-8", "surrogateescape")
-    change.base_files = sorted(p for p in listing.split("\0") if p)
-    diff = git(root, "diff", "--no-renames", "--name-status", "-z", sha).decode("utf-8", "surrogateescape").split("\0")
-    for status, path in zip(diff[0::2], diff[1::2]):
-        if not path:
+    # --raw gives both modes, so a file turned into a submodule (mode 160000) is seen as one
+    raw = git(root, "diff", "--raw", "--no-renames", "--no-abbrev", "-z", sha).decode("utf-8", "surrogateescape").split("\0")
+    position = 0
+    while position + 1 < len(raw):
+        header, path = raw[position], raw[position + 1]
+        position += 2
+        if not header.startswith(":"):
             continue
-        if not path.startswith(folder + "/"):
-            change.outside.append(path)
-        elif status.startswith("A"):
+        old_mode, new_mode, _, _, status = header[1:].split(" ", 4)
+        if GITLINK in (old_mode, new_mode) and new_mode != "000000":
+            change.submodules.append(path)
+        if status.startswith("A"):
             change.added.append(path)
         elif status.startswith("D"):
             change.deleted.append(path)
         else:
             change.modified.append(path)
-    untracked = git(root, "ls-files", "--others", "--exclude-standard", "-z").decode("utf-8", "surrogateescape").split("\0")
-    for path in untracked:
-        if path.startswith(folder + "/"):
-            change.added.append(path)
-        elif path:
-            change.outside.append(path)
-    for name in ("added", "modified", "deleted", "outside"):
+    change.added += _decode(git(root, "ls-files", "--others", "--exclude-standard", "-z"))
+    for name in ("added", "modified", "deleted", "submodules"):
         setattr(change, name, sorted(set(getattr(change, name))))
     return change
+
+
+def is_toplevel(root: Path) -> bool:
+    """Whether ``root`` is the top of a git working tree (not a folder inside some other repository)."""
+    if not (root / ".git").exists():  # cheap: a checkout's top has .git (a folder, or a file for a worktree)
+        return False
+    try:
+        top = git(root, "rev-parse", "--show-toplevel").decode("utf-8", "surrogateescape").strip()
+    except UsageError:
+        return False
+    return Path(top).resolve() == root.resolve()
+
+
+def tracked(root: Path, *pathspecs: str) -> list[tuple[str, str]]:
+    """(mode, path) of every file git tracks under the pathspecs (all files if none)."""
+    out = []
+    for entry in _decode(git(root, "ls-files", "--stage", "-z", "--", *pathspecs)):
+        meta, _, path = entry.partition("\t")
+        out.append((meta.split(" ", 1)[0], path))
+    return out
+
+
+def untracked(root: Path) -> list[str]:
+    """Files that git does not track and does not ignore."""
+    return _decode(git(root, "ls-files", "--others", "--exclude-standard", "-z"))
 
 
 def read_at(root: Path, rev: str, paths: list[str]) -> dict[str, bytes]:

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .errors import Problem
-from .layout import SourceFile, record_base
+from .layout import SourceFile, display_name, is_plain_name, record_base
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # an entity file is a few KiB; anything this big is a mistake or an attack
 # An import holds a whole source (thousands of records); the bound keeps one file below what git hosts accept.
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 MAX_NESTING = 32  # [ ] and ( ) depth; entity files need two or three levels
+# Blank nodes in one file: entity files have none, the shapes under two hundred. A long collection of them
+# makes pySHACL clone it once per result that names it (quadratic): refused before any tool sees it.
+MAX_BLANK_NODES = 1000
 
 _POSITION = re.compile(r"line (\d+) column (\d+)|at line (\d+) between columns (\d+)|error at (\d+):(\d+)")
 
@@ -72,13 +75,17 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
     build then streams the file into the store with pyoxigraph's bulk loader (the same strict parser).
     """
     loaded = LoadedFile(source)
-    rel = source.relpath
+    rel = display_name(source.relpath)  # the name as it may be printed: a hostile one is escaped
 
-    def problem(rule: str, message: str, line: int = 0, col: int = 0) -> LoadedFile:
+    # A problem with the file as a whole (its name, its kind, its size) is reported at 1:1, the file's start.
+    def problem(rule: str, message: str, line: int = 1, col: int = 1) -> LoadedFile:
         loaded.problems.append(Problem(rel, line, col, rule, message))
         loaded.quads = []
         return loaded
 
+    if not is_plain_name(source.relpath.removeprefix("/")):  # (fmt names a file outside the checkout by its absolute path)
+        return problem("file-name", "file and folder names use only ASCII letters, digits, '.', '_' and '-' (this one is shown "
+                                    "escaped): rename it, e.g. graph/organization/eleutherai.ttl")
     if source.path.is_symlink():
         return problem("symlink", "symbolic links are not followed (one could point outside the checkout): commit the file itself")
     trig = source.is_import_dataset
@@ -110,6 +117,9 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
         if _BASE_DIRECTIVE.search(loaded.text):
             line = _first_line_matching(loaded.text, _BASE_DIRECTIVE)
             return problem("relative-iri", "@base is not allowed: write every IRI in full or with a shared prefix", line, 1)
+        where = rdf12_position(loaded.text)
+        if where:
+            return problem("rdf12-syntax", RDF12_MESSAGE.format(what=where[2]), where[0], where[1])
         return loaded
 
     graph = ox.NamedNode(source.graph_iri)
@@ -122,7 +132,7 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
     except ForeignGraph as error:
         line = _first_line_matching(loaded.text, re.compile(re.escape(error.graph)))
         return problem("record-graph", f"a named graph of {rel} is <{error.graph}>: an import's named graphs are its source records, "
-                                       f"named <{record_base(rel)}...>; regenerate the file with `llm-atlas import`", line, 1 if line else 0)
+                                       f"named <{record_base(rel)}...>; regenerate the file with `llm-atlas import`", line or 1, 1)
     except SyntaxError as error:
         line, col = syntax_position(error)
         message = printable(str(error))
@@ -135,7 +145,64 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
     if parser.base_iri:
         line = _first_line_matching(loaded.text, _BASE_DIRECTIVE)
         return problem("relative-iri", "@base is not allowed: write every IRI in full or with a shared prefix", line, 1)
+    blank = {t.value for q in loaded.quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
+    if len(blank) > MAX_BLANK_NODES:
+        line, col = blank_node_position(loaded.text)
+        return problem("too-many-blank-nodes", f"the file has {len(blank)} blank nodes (brackets, collections); the limit is "
+                                               f"{MAX_BLANK_NODES}: entity files need none, name each node with an IRI", line, col)
+    where = rdf12_position(loaded.text)
+    if where is None and any(_is_rdf12(q) for q in loaded.quads):
+        where = (1, 1, "an RDF 1.2 term")  # the parser made one, though no marker was found: still refuse it
+    if where:
+        return problem("rdf12-syntax", RDF12_MESSAGE.format(what=where[2]), where[0], where[1])
     return loaded
+
+
+# -- RDF 1.2 ------------------------------------------------------------------------------------------------
+# pyoxigraph reads RDF 1.2 Turtle: triple terms <<( s p o )>>, reifiers << s p o >> and ~ name, annotations
+# {| ... |}, base directions "text"@en--ltr and VERSION. The atlas has not chosen to use any of them (its
+# claims are RDF 1.1 reification with rdf:subject/predicate/object), and the formatter, rdflib and pySHACL
+# would each read them differently, so a file that uses them is refused at the marker's line and column.
+
+RDF12_MESSAGE = ("{what} is RDF 1.2 syntax, which the atlas does not use: state the triple plainly and back it with an "
+                 "atlas:StatementClaim (rdf:subject, rdf:predicate, rdf:object), as docs/data-model.md shows")
+_RDF_REIFIES = "http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies"
+_RDF12_TOKENS = re.compile(
+    r'(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\s]*>'
+    r"|#[^\n]*"
+    r"|(?:[A-Za-z][\w.-]*)?:(?:[\w\-.:%]|\\.)+"
+    r"|\\.)"
+    r"|(?P<triple><<\()|(?P<reifier><<)|(?P<annotation>\{\|)|(?P<tilde>~)"
+    r"|(?P<direction>@[A-Za-z]+(?:-[A-Za-z0-9]+)*--(?:ltr|rtl)\b)"
+    r"|(?P<version>(?:(?<=\n)|^)[ \t]*(?:@version|VERSION)\b)",
+    re.IGNORECASE,
+)
+_RDF12_WHAT = {"triple": "a triple term <<( ... )>>", "reifier": "a reified triple << ... >>", "annotation": "an annotation {| ... |}",
+               "tilde": "a reifier ~", "direction": "a base direction (--ltr, --rtl)", "version": "a VERSION directive"}
+
+
+def rdf12_position(text: str) -> tuple[int, int, str] | None:
+    """(line, column, what) of the first RDF 1.2 marker outside strings, IRIs and comments, or None."""
+    if not any(marker in text for marker in ("<<", "{|", "~", "--", "ersion", "ERSION")):
+        return None  # the common case: nothing that could be a marker
+    for token in _RDF12_TOKENS.finditer(text):
+        kind = token.lastgroup
+        if kind == "skip":
+            continue
+        start = token.start() + (len(token.group()) - len(token.group().lstrip(" \t")) if kind == "version" else 0)
+        line = text.count("\n", 0, start) + 1
+        return line, start - (text.rfind("\n", 0, start) + 1) + 1, _RDF12_WHAT[kind]
+    return None
+
+
+def _is_rdf12(quad: ox.Quad) -> bool:
+    if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple) or quad.predicate.value == _RDF_REIFIES:
+        return True
+    return isinstance(quad.object, ox.Literal) and getattr(quad.object, "direction", None) is not None
 
 
 class ForeignGraph(ValueError):
@@ -198,6 +265,29 @@ def nesting_depth(text: str) -> tuple[int, int, int]:
     return deepest, line, where - (text.rfind("\n", 0, where) + 1) + 1
 
 
+_BLANK_NODE_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\s]*>'
+    r"|#[^\n]*"
+    r"|(?P<label>_:[\w.-]+)"
+    r"|(?:[A-Za-z][\w.-]*)?:(?:[\w\-.:%]|\\.)+"
+    r"|\\."
+    r"|(?P<open>[\[(])"
+)
+
+
+def blank_node_position(text: str) -> tuple[int, int]:
+    """Line and column of the first blank node written in the text: a ``_:label``, ``[`` or ``(`` (1, 1 if none)."""
+    for token in _BLANK_NODE_TOKENS.finditer(text):
+        if token.lastgroup in ("label", "open"):
+            start = token.start()
+            return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
+    return 1, 1
+
+
 def _first_line_matching(text: str, pattern: re.Pattern) -> int:
     for number, line in enumerate(text.splitlines(), start=1):
         if pattern.search(line):
@@ -239,7 +329,28 @@ class LineIndex:
                     self.subjects[iri] = number
 
     def subject_line(self, iri: str) -> int:
-        return self.subjects.get(iri, 0)
+        """The line the subject's block starts on; outside the canonical layout, the first line naming it."""
+        line = self.subjects.get(iri)
+        if line is None:
+            line = self.mention_line(iri)
+            self.subjects[iri] = line
+        return line
+
+    def mention_line(self, iri: str) -> int:
+        """The first line that names ``iri`` in full or with a declared prefix (0 if none does)."""
+        forms = ["<" + iri + ">"]
+        for prefix, namespace in self.prefixes.items():
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                forms.append(prefix + ":" + iri[len(namespace):])
+        for number, line in enumerate(self.lines, start=1):
+            for form in forms:
+                at = line.find(form)
+                # a prefixed name must stand alone (not be the tail of a longer name or IRI)
+                if at >= 0 and (form.startswith("<") or at == 0 or not (line[at - 1].isalnum() or line[at - 1] in "_-.:/#")):
+                    end = at + len(form)
+                    if form.startswith("<") or end == len(line) or not (line[end].isalnum() or line[end] in "_-"):
+                        return number
+        return 0
 
     def predicate_line(self, subject: str, predicate: str) -> int:
         """The line of ``predicate`` within ``subject``'s block, else the subject's line."""

@@ -37,6 +37,7 @@ KINDS: dict[str, str] = {
     "challenge": ONTOLOGY + "Challenge",
     "recommendation": ONTOLOGY + "Recommendation",
     "source": ONTOLOGY + "Source",
+    "study": ONTOLOGY + "Study",
 }
 
 # Closed vocabularies (SKOS concept schemes in ontology/vocabularies/): prefix -> folder name in the IRI.
@@ -44,15 +45,18 @@ VOCABULARIES: dict[str, str] = {
     "access": "access",
     "audience": "audience",
     "collabkind": "collaboration-kind",
+    "component": "openness-component",
     "confidence": "confidence",
     "continent": "continent",
     "dimension": "openness-dimension",
     "domain": "artifact-domain",
     "engagement": "engagement-level",
+    "evidencedomain": "evidence-domain",
     "gap": "gap",
     "governance": "governance-model",
     "licensecat": "license-category",
     "matchkey": "match-key",
+    "mofclass": "mof-class",
     "motivation": "motivation",
     "openness": "openness-class",
     "orgtype": "organization-type",

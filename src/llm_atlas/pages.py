@@ -1,29 +1,35 @@
-"""The HTML pages of ``llm-atlas serve``: home, entity and concept pages, the query page, the ontology docs.
+"""The HTML pages of ``llm-atlas serve``: home, kind lists, entity and concept pages, the ontology, the query
+editor and a page per saved query.
 
-Pages are rendered from an in-memory copy of the store with fixed pattern look-ups (no SPARQL text from a
-request reaches this module), every value escaped. An entity page shows the entity's facts, each with the
-claim that backs it (source, locator, evidence, confidence and, for an inference, the reason), links to
-the entities it names and that name it, and its external identifiers.
+Pages are Jinja2 templates (``web/templates``, autoescaped: every value is escaped where it is printed) over
+data the server reads from the query engine with fixed query templates; nothing a request sends becomes
+query text here (IRIs from a path are checked by pyoxigraph and written as ``<...>``). A link is only ever a
+path on this server or an http(s) address: an IRI with another scheme (``urn:``, ``javascript:``) is shown
+as text. An entity page shows the entity's facts, each with the claim that backs it (source, locator,
+evidence, confidence and, for an inference, the reason), the entity's other nodes, what names it, and its
+external identifiers.
 """
 
 from __future__ import annotations
 
-import html
+import asyncio
 import re
-import threading
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
+import jinja2
 import pyoxigraph as ox
 
-from .version import __version__
 from .layout import FILE_GRAPH_BASE, relpath_of_graph
+from .search import IDENTIFIER_PROPERTIES, SearchIndex
 from .namespaces import BASE, DCTERMS, KINDS, ONTOLOGY, OWL, RDF, RDFS, SKOS, XSD
 from .namespaces import curie as _curie
+from .version import __version__
 
 SCHEMA = "https://schema.org/"
-
 RDF_TYPE = RDF + "type"
 LABELS = (RDFS + "label", SKOS + "prefLabel")
 DESCRIPTIONS = (DCTERMS + "description", SKOS + "definition")
@@ -31,23 +37,19 @@ STATEMENT_CLAIM = ONTOLOGY + "StatementClaim"
 A_SOURCE, A_EVIDENCE, A_CONFIDENCE, A_LOCATOR = (ONTOLOGY + n for n in ("source", "evidence", "confidence", "locator"))
 COMMENT = RDFS + "comment"
 ONTOLOGY_FILE = "ontology/atlas.ttl"
+ONTOLOGY_GRAPH = FILE_GRAPH_BASE + ONTOLOGY_FILE
+TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
 
 # Shown in the page header or the provenance box, not in the table of facts.
 HEADER_PROPERTIES = {RDF_TYPE, *LABELS, *DESCRIPTIONS}
 PROVENANCE_PROPERTIES = {A_SOURCE, A_EVIDENCE, A_CONFIDENCE, A_LOCATOR, COMMENT}
-REIFICATION = {RDF + "subject", RDF + "predicate", RDF + "object"}
+REIFICATION = (RDF + "subject", RDF + "predicate", RDF + "object")
 
 # External identifiers: property -> how a value becomes a link (IRIs are links as they are).
 IDENTIFIERS: dict[str, str | None] = {
-    OWL + "sameAs": None,
-    SKOS + "exactMatch": None,
-    SCHEMA + "url": None,
-    ONTOLOGY + "sourceRepository": None,
-    ONTOLOGY + "rorId": None,
-    ONTOLOGY + "license": None,
-    ONTOLOGY + "huggingFaceId": "https://huggingface.co/{}",
-    ONTOLOGY + "arxivId": "https://arxiv.org/abs/{}",
-    RDFS + "seeAlso": None,
+    OWL + "sameAs": None, SKOS + "exactMatch": None, SCHEMA + "url": None, ONTOLOGY + "sourceRepository": None,
+    ONTOLOGY + "rorId": None, ONTOLOGY + "license": None, ONTOLOGY + "huggingFaceId": "https://huggingface.co/{}",
+    ONTOLOGY + "arxivId": "https://arxiv.org/abs/{}", RDFS + "seeAlso": None,
 }
 HUGGING_FACE_DATASETS = "https://huggingface.co/datasets/{}"
 DATASET_CLASSES = {ONTOLOGY + "Dataset", ONTOLOGY + "Benchmark"}
@@ -61,7 +63,6 @@ STANDARD_LABELS = {
     DCTERMS + "description": "description", DCTERMS + "issued": "issued", DCTERMS + "license": "licence",
     DCTERMS + "bibliographicCitation": "citation", SCHEMA + "url": "web site",
 }
-
 KIND_TITLES = {
     "organization": "Organisations", "project": "Projects", "model": "Models", "dataset": "Datasets",
     "benchmark": "Benchmarks", "leaderboard": "Leaderboards", "framework": "Software frameworks",
@@ -71,581 +72,556 @@ KIND_TITLES = {
 }
 
 INCOMING_LIMIT = 100  # links listed per property among "referenced by"; the rest are counted
+HOME_LIMIT = 60  # entities listed per kind on the home page
+PAGE_SIZE = 500  # entities per page of a kind list
+RESULT_ROWS_SHOWN = 2000  # rows of a saved query's answer shown on its page
+SEARCH_HITS = 50  # hits shown for a search
+SEARCH_TEXT_LIMIT = 200  # characters of a search text that count
 
 
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+# -- what the templates print ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link, or text where there must be none: ``href`` is a local path or an http(s) address only."""
+
+    text: str
+    href: str | None = None
+    title: str | None = None
+    external: bool = False
+    css: str | None = None
+
+
+@dataclass(frozen=True)
+class TermView:
+    text: str
+    link: Link | None = None
+    language: str | None = None
+    datatype: str | None = None
+    datatype_iri: str | None = None
+
+
+@dataclass
+class Provenance:
+    sources: list[TermView] = field(default_factory=list)
+    locators: list[str] = field(default_factory=list)
+    evidence: list[Link] = field(default_factory=list)
+    confidence: list[Link] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
 def local_path(iri: str) -> str | None:
     """The path on this server of an atlas IRI (``https://w3id.org/llm-atlas/project/x`` -> ``/project/x``)."""
-    if iri.startswith(BASE):
-        return "/" + iri[len(BASE):]
-    return None
+    return "/" + iri[len(BASE):] if iri.startswith(BASE) else None
+
+
+def web_address(iri: str) -> str | None:
+    """``iri`` when a browser may follow it (http or https), else None."""
+    return iri if urlsplit(iri).scheme.lower() in ("http", "https") else None
 
 
 def curie(iri: str) -> str:
+    """The shared-prefix name of an IRI (``organization:alpha-lab``), or the IRI itself."""
     return _curie(iri) or iri
 
 
-class Site:
-    """Everything the pages need, indexed once from the store copy."""
+def ontology_anchor(iri: str) -> str:
+    """The id of a term's section on the ontology page (its local name)."""
+    return iri[len(ONTOLOGY):] if iri.startswith(ONTOLOGY) else ""
 
-    def __init__(self, store: ox.Store, root: Path, saved_queries: list, limits: dict | None = None):
-        self.store = store
-        self.root = Path(root)
+
+def sparql_iri(iri: str) -> str:
+    """An IRI as SPARQL text, checked by pyoxigraph (so nothing but an IRI can be written this way)."""
+    return str(ox.NamedNode(iri))
+
+
+def _values(iris: Iterable[str]) -> str:
+    return " ".join(sparql_iri(i) for i in iris)
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# -- reading the atlas ---------------------------------------------------------------------------------------
+
+Select = Callable[[str], Awaitable[list[dict]]]
+Construct = Callable[[str], Awaitable[list[ox.Triple]]]
+
+
+class PageData:
+    """The atlas as the pages read it: fixed queries to the engine, labels remembered until the data changes."""
+
+    def __init__(self, select: Select, construct: Construct):
+        self.select = select
+        self.construct = construct
+        self._labels: dict[str, str | None] = {}
+        self._counts: dict | None = None
+        self._ontology: list[ox.Triple] | None = None
+        self._search: SearchIndex | None = None
+
+    def forget(self) -> None:
+        """The data changed (``serve --reload``): drop what was remembered."""
+        self._labels.clear()
+        self._counts = None
+        self._ontology = None
+        self._search = None
+
+    async def search_index(self) -> SearchIndex:
+        """The search index of :mod:`llm_atlas.search`, built from the names and types the engine holds (read
+        into a small store of their own: the index is made the way ``llm-atlas search`` makes it)."""
+        if self._search is None:
+            names = (RDF_TYPE, RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", *IDENTIFIER_PROPERTIES)
+            triples = await self.construct(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {_values(names)} }} ?s ?p ?o "
+                f"FILTER(isIRI(?s) && !CONTAINS(STR(?s), \"#\")) }}")
+            store = ox.Store()
+            store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+            self._search = SearchIndex.from_store(store)
+        return self._search
+
+    async def labels(self, iris: Iterable[str]) -> dict[str, str]:
+        """The best label of each IRI that has one: English or untagged first, rdfs:label before skos:prefLabel."""
+        wanted = set(iris)
+        missing = sorted(i for i in wanted if i not in self._labels)
+        for chunk in _chunks(missing, 400):
+            found: dict[str, tuple[int, str]] = {}
+            rows = await self.select(f"SELECT ?s ?p ?l WHERE {{ VALUES ?s {{ {_values(chunk)} }} "
+                                     f"VALUES ?p {{ {_values(LABELS)} }} ?s ?p ?l FILTER(isLITERAL(?l)) }}")
+            for row in rows:
+                label = row["l"]
+                rank = (0 if label.language in (None, "", "en") else 2) + LABELS.index(row["p"].value)
+                key = (rank, label.value)
+                if row["s"].value not in found or key < found[row["s"].value]:
+                    found[row["s"].value] = key
+            if len(self._labels) > 200_000:
+                self._labels.clear()
+            for iri in chunk:
+                self._labels[iri] = found[iri][1] if iri in found else None
+        return {i: self._labels[i] for i in wanted if self._labels.get(i)}
+
+    async def counts(self) -> dict:
+        if self._counts is None:
+            rows = await self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+            sizes = {r["g"].value: int(r["n"].value) for r in rows if isinstance(r["g"], ox.NamedNode)}
+            kinds = await self.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?c { "
+                                      + _values(KINDS.values()) + " } ?s a ?c } GROUP BY ?c")
+            self._counts = {"graphs": sizes, "quads": sum(sizes.values()),
+                            "kinds": {r["c"].value: int(r["n"].value) for r in kinds}}
+        return self._counts
+
+    async def ontology(self) -> list[ox.Triple]:
+        if self._ontology is None:
+            self._ontology = await self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {sparql_iri(ONTOLOGY_GRAPH)} {{ ?s ?p ?o }} }}")
+        return self._ontology
+
+    async def members(self, class_iri: str, limit: int, offset: int = 0) -> list[str]:
+        """Instances of a class in label order (the engine sorts, so a kind of any size costs one page)."""
+        rows = await self.select(
+            f"SELECT ?s (MIN(LCASE(STR(?l))) AS ?k) WHERE {{ ?s a {sparql_iri(class_iri)} FILTER(isIRI(?s)) "
+            f"OPTIONAL {{ ?s {sparql_iri(RDFS + 'label')}|{sparql_iri(SKOS + 'prefLabel')} ?l }} }} "
+            f"GROUP BY ?s ORDER BY ?k ?s LIMIT {int(limit)} OFFSET {int(offset)}")
+        return [r["s"].value for r in rows]
+
+    async def values(self, subjects: list[str], predicates: Iterable[str]) -> dict[str, dict[str, list]]:
+        """subject -> predicate -> objects (deduplicated, in a stable order)."""
+        out: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for chunk in _chunks(sorted(set(subjects)), 400):
+            rows = await self.select(f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(chunk)} }} "
+                                     f"VALUES ?p {{ {_values(predicates)} }} ?s ?p ?o }} ORDER BY ?s ?p ?o")
+            for row in rows:
+                out[row["s"].value][row["p"].value].append(row["o"])
+        return out
+
+
+# -- the pages -----------------------------------------------------------------------------------------------
+
+
+class Pages:
+    """Renders every HTML page; ``data`` reads the atlas from the engine."""
+
+    def __init__(self, data: PageData, saved_queries: list, *, timeout: float, max_rows: int, search: bool = True):
+        self.data = data
         self.saved_queries = saved_queries
-        self.limits = limits or {}
-        self.subjects: set[str] = set()
-        self.labels: dict[str, str] = {}
-        self.types: dict[str, set[str]] = defaultdict(set)
-        self.owned: dict[str, list[str]] = defaultdict(list)  # entity IRI -> its fragment nodes
-        self.claims: dict[tuple, list[str]] = defaultdict(list)  # (s, p, o) -> claim nodes backing it
-        self.files: dict[str, str] = {}  # subject IRI -> file it is stated in (the first one)
-        self.graph_sizes: dict[str, int] = defaultdict(int)
-        self.quad_count = 0
-        self._index()
-        self._ontology_html: str | None = None
-        self._ontology_anchors: dict[str, str] = {}  # term IRI -> id of its section in the documentation
-        self._ontology_lock = threading.Lock()
-        self._ontology_done = threading.Event()
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.search = search
+        self._searching: asyncio.Semaphore | None = None
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                                      undefined=jinja2.StrictUndefined, trim_blocks=False)
 
-    # -- index -------------------------------------------------------------------------------------------
+    def render(self, template: str, title: str, **values) -> str:
+        values.setdefault("crumbs", None)
+        values.setdefault("wide", False)
+        search_text = values.pop("search_text", "")
+        return self.env.get_template(template).render(title=title, version=__version__, search=self.search,
+                                                      search_text=search_text, **values)
 
-    def _index(self) -> None:
-        label_rank: dict[str, int] = {}
-        reified: dict[str, dict[str, ox.NamedNode | ox.Literal]] = defaultdict(dict)
-        for quad in self.store.quads_for_pattern(None, None, None, None):
-            self.quad_count += 1
-            subject, predicate, obj, graph = quad.subject, quad.predicate.value, quad.object, quad.graph_name
-            if isinstance(graph, ox.NamedNode):
-                self.graph_sizes[graph.value] += 1
-            if not isinstance(subject, ox.NamedNode):
-                continue
-            s = subject.value
-            if s not in self.subjects:
-                self.subjects.add(s)
-                if "#" in s and s.startswith(BASE):
-                    self.owned[s.split("#", 1)[0]].append(s)
-            if isinstance(graph, ox.NamedNode) and s not in self.files:
-                relpath = relpath_of_graph(graph.value)
-                if relpath:
-                    self.files[s] = relpath
-            if predicate == RDF_TYPE and isinstance(obj, ox.NamedNode):
-                self.types[s].add(obj.value)
-            elif predicate in LABELS and isinstance(obj, ox.Literal):
-                rank = (0 if obj.language in ("en", "") or obj.language is None else 2) + LABELS.index(predicate)
-                if rank < label_rank.get(s, 99):
-                    label_rank[s] = rank
-                    self.labels[s] = obj.value
-            elif predicate in REIFICATION:
-                reified[s][predicate] = obj
-        for node, parts in reified.items():
-            if len(parts) == 3:
-                key = (parts[RDF + "subject"], parts[RDF + "predicate"], parts[RDF + "object"])
-                self.claims[key].append(node)
+    def error(self, status: int, title: str, message: str) -> str:
+        return self.render("error.html", title, status=status, message=message)
 
-    # -- look-ups ----------------------------------------------------------------------------------------
+    # -- links ---------------------------------------------------------------------------------------------
 
-    def exists(self, iri: str) -> bool:
-        return iri in self.subjects
-
-    def label(self, iri: str) -> str:
-        if iri in self.labels:
-            return self.labels[iri]
-        if "#" in iri and iri.startswith(BASE):
-            owner, fragment = iri.split("#", 1)
-            return f"{self.labels.get(owner, curie(owner))} #{fragment}"
-        return curie(iri)
-
-    def property_label(self, iri: str) -> str:
-        return self.labels.get(iri) or STANDARD_LABELS.get(iri) or curie(iri)
-
-    def values(self, subject: str, predicate: str) -> list:
-        seen, out = set(), []
-        for quad in self.store.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(predicate), None, None):
-            if quad.object not in seen:
-                seen.add(quad.object)
-                out.append(quad.object)
-        return out
-
-    def first_value(self, subject: str, predicates) -> str | None:
-        for predicate in predicates:
-            values = self.values(subject, predicate)
-            english = [v for v in values if isinstance(v, ox.Literal) and v.language in (None, "", "en")]
-            if english or values:
-                return (english or values)[0].value
-        return None
-
-    def statements(self, subject: str) -> list[tuple[str, object]]:
-        """(predicate, object) pairs of a subject, without duplicates across files."""
-        seen, out = set(), []
-        for quad in self.store.quads_for_pattern(ox.NamedNode(subject), None, None, None):
-            key = (quad.predicate.value, quad.object)
-            if key not in seen:
-                seen.add(key)
-                out.append(key)
-        return out
-
-    def describe(self, iri: str) -> list[ox.Triple]:
-        """The triples about an IRI and the nodes it owns (its fragments: claims, assessments)."""
-        seen: set = set()
-        out: list[ox.Triple] = []
-        for subject in [iri, *sorted(self.owned.get(iri, []))]:
-            for quad in self.store.quads_for_pattern(ox.NamedNode(subject), None, None, None):
-                triple = ox.Triple(quad.subject, quad.predicate, quad.object)
-                if triple not in seen:
-                    seen.add(triple)
-                    out.append(triple)
-        return out
-
-    def instances(self, class_iri: str) -> list[str]:
-        found = {q.subject.value for q in self.store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(class_iri), None)
-                 if isinstance(q.subject, ox.NamedNode)}
-        return sorted(found, key=lambda i: (self.label(i).lower(), i))
-
-    # -- rendering helpers -------------------------------------------------------------------------------
-
-    def link(self, iri: str, text: str | None = None) -> str:
+    def link(self, iri: str, labels: dict[str, str], text: str | None = None, css: str | None = None) -> Link:
+        shown = text if text is not None else self.label(iri, labels)
         path = local_path(iri)
-        shown = esc(text if text is not None else self.label(iri))
         if path is not None:
-            return f'<a href="{esc(path)}" title="{esc(curie(iri))}">{shown}</a>'
-        return f'<a class="external" href="{esc(iri)}" rel="external nofollow noopener noreferrer">{shown}</a>'
-
-    def term(self, term, *, external_text: bool = True) -> str:
-        if isinstance(term, ox.NamedNode):
-            if term.value.startswith(BASE):
-                return self.link(term.value)
-            return self.link(term.value, term.value if external_text else curie(term.value))
-        if isinstance(term, ox.Literal):
-            out = esc(term.value)
-            if term.language and term.language != "en":
-                out += f' <span class="lang">@{esc(term.language)}</span>'
-            elif not term.language and term.datatype.value not in (XSD + "string",):
-                out += f' <span class="datatype" title="{esc(term.datatype.value)}">{esc(curie(term.datatype.value))}</span>'
-            return out
-        if isinstance(term, ox.BlankNode):
-            return f"<code>_:{esc(term.value)}</code>"
-        return esc(str(term))
-
-    def property_link(self, iri: str) -> str:
-        text = esc(self.property_label(iri))
-        if iri.startswith(ONTOLOGY):
-            return f'<a href="/ontology/{esc(self.ontology_anchor(iri))}" title="{esc(curie(iri))}">{text}</a>'
-        return f'<a class="external" href="{esc(iri)}" title="{esc(curie(iri))}" rel="external nofollow noopener noreferrer">{text}</a>'
-
-    def provenance(self, node: str) -> str:
-        """Sources (with locator), evidence and confidence of a claim node or of a claim entity."""
-        parts = []
-        sources = self.values(node, A_SOURCE)
-        locators = [v.value for v in self.values(node, A_LOCATOR)]
-        if sources:
-            text = ", ".join(self.term(s) for s in sources)
-            if locators:
-                text += " (" + esc("; ".join(locators)) + ")"
-            parts.append(f'<span class="sources">{text}</span>')
-        evidence = self.values(node, A_EVIDENCE)
-        if evidence:
-            links = []
-            for item in evidence:
-                if isinstance(item, ox.NamedNode):
-                    host = urlsplit(item.value).hostname or item.value
-                    links.append(f'<a class="external evidence-link" href="{esc(item.value)}" rel="external nofollow noopener noreferrer" '
-                                 f'title="{esc(item.value)}">{esc(host)}</a>')
-            parts.append('<span class="evidence">evidence: ' + ", ".join(links) + "</span>")
-        return " ".join(parts) or '<span class="muted">no source given</span>'
-
-    def confidence(self, node: str) -> str:
-        out = []
-        for value in self.values(node, A_CONFIDENCE):
-            if isinstance(value, ox.NamedNode):
-                name = value.value.rsplit("/", 1)[-1]
-                out.append(f'<a class="confidence confidence-{esc(name)}" href="{esc(local_path(value.value) or value.value)}">'
-                           f"{esc(self.label(value.value))}</a>")
-        comments = [v.value for v in self.values(node, COMMENT) if isinstance(v, ox.Literal)]
-        text = " ".join(out) or '<span class="muted">—</span>'
-        if comments:
-            text += "".join(f'<p class="reason">{esc(c)}</p>' for c in comments)
-        return text
-
-    def page(self, title: str, body: str, *, head: str = "", crumbs: list[tuple[str, str | None]] | None = None,
-             wide: bool = False) -> str:
-        trail = ""
-        if crumbs:
-            items = [f'<a href="{esc(href)}">{esc(text)}</a>' if href else f"<span>{esc(text)}</span>" for text, href in crumbs]
-            trail = '<nav class="crumbs" aria-label="breadcrumbs">' + " <span>›</span> ".join(items) + "</nav>"
-        return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} · LLM Atlas</title>
-<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/static/atlas.css">
-{head}</head>
-<body>
-<header class="site"><a class="brand" href="/">LLM Atlas</a>
-<nav><a href="/">Entities</a><a href="/query">Query</a><a href="/ontology/">Ontology</a><a href="/sparql?format=turtle">Service description</a></nav></header>
-<main class="{'wide' if wide else ''}">
-{trail}
-{body}
-</main>
-<footer>LLM Atlas {esc(__version__)} · data and ontology CC BY 4.0 · every claim names its source and confidence</footer>
-</body>
-</html>
-"""
-
-    def error_page(self, status: int, title: str, message: str) -> str:
-        return self.page(title, f"<h1>{esc(status)} {esc(title)}</h1><p>{esc(message)}</p><p><a href=\"/\">All entities</a></p>")
-
-    # -- pages -------------------------------------------------------------------------------------------
-
-    def home_page(self) -> str:
-        sections, total = [], 0
-        for kind, class_iri in KINDS.items():
-            members = self.instances(class_iri)
-            total += len(members)
-            if not members:
-                continue
-            items = "".join(f"<li>{self.link(m)}</li>" for m in members)
-            sections.append(f'<section class="kind" id="{esc(kind)}"><h2><a href="/{esc(kind)}/">{esc(KIND_TITLES.get(kind, kind))}</a> '
-                            f'<span class="count">{len(members)}</span></h2><ul class="entities">{items}</ul></section>')
-        schemes = self.instances(SKOS + "ConceptScheme")
-        vocab = "".join(f"<li>{self.link(s)}</li>" for s in schemes)
-        body = f"""<h1>LLM Atlas</h1>
-<p class="lead">The knowledge graph of the open large-language-model ecosystem: {total} entities, {self.quad_count} triples from
-{len(self.graph_sizes)} files. Every claim names its source and its confidence (stated, paraphrased or inferred).</p>
-<ul class="actions"><li><a href="/query">Query the atlas with SPARQL</a> (saved queries included)</li>
-<li><a href="/ontology/">The ontology</a></li><li>SPARQL endpoint: <code>/sparql</code> (SPARQL 1.1 Protocol, read-only)</li></ul>
-{''.join(sections)}
-<section class="kind" id="vocabularies"><h2>Vocabularies <span class="count">{len(schemes)}</span></h2><ul class="entities">{vocab}</ul></section>"""
-        return self.page("Entities", body)
-
-    def kind_page(self, kind: str) -> str:
-        members = self.instances(KINDS[kind])
-        rows = "".join(f"<tr><td>{self.link(m)}</td><td>{esc(self.first_value(m, DESCRIPTIONS) or '')}</td></tr>" for m in members)
-        title = KIND_TITLES.get(kind, kind)
-        body = (f"<h1>{esc(title)} <span class=\"count\">{len(members)}</span></h1>"
-                f'<p>Class {self.link(KINDS[kind], curie(KINDS[kind]))}.</p>'
-                f'<table class="listing"><thead><tr><th>Name</th><th>Description</th></tr></thead><tbody>{rows}</tbody></table>')
-        return self.page(title, body, crumbs=[("Atlas", "/"), (title, None)])
-
-    def _kind_of(self, iri: str) -> str | None:
-        rest = iri[len(BASE):] if iri.startswith(BASE) else ""
-        kind = rest.split("/", 1)[0]
-        return kind if kind in KINDS else None
-
-    def resource_page(self, iri: str) -> str:
-        """The page of an entity, a vocabulary concept or any other node with the atlas's IRI."""
-        title = self.label(iri)
-        path = local_path(iri) or "/"
-        statements = self.statements(iri)
-        types = [o.value for p, o in statements if p == RDF_TYPE and isinstance(o, ox.NamedNode)]
-        description = self.first_value(iri, DESCRIPTIONS)
-        kind = self._kind_of(iri)
-        crumbs = [("Atlas", "/")]
-        if kind:
-            crumbs.append((KIND_TITLES.get(kind, kind), f"/{kind}/"))
-        else:
-            schemes = self.values(iri, SKOS + "inScheme")
-            if schemes and isinstance(schemes[0], ox.NamedNode):
-                crumbs.append((self.label(schemes[0].value), local_path(schemes[0].value)))
-        crumbs.append((title, None))
-
-        type_links = ", ".join(self.link(t, self.labels.get(t) or curie(t)) for t in sorted(types))
-        alternates = "".join(f'<link rel="alternate" type="{m}" href="{esc(path)}{ext}">\n' for m, ext in
-                             (("text/turtle", ".ttl"), ("application/ld+json", ".jsonld"), ("application/n-triples", ".nt")))
-        file = self.files.get(iri)
-        sections = [f'<h1>{esc(title)}</h1>', f'<p class="types">{type_links}</p>' if type_links else ""]
-        if description:
-            sections.append(f'<p class="description">{esc(description)}</p>')
-        identity = [f"<dt>IRI</dt><dd><code>{esc(iri)}</code></dd>",
-                    (f'<dt>Data</dt><dd><a href="{esc(path)}.ttl">Turtle</a> · <a href="{esc(path)}.jsonld">JSON-LD</a> · '
-                     f'<a href="{esc(path)}.nt">N-Triples</a></dd>')]
-        if file:
-            identity.append(f"<dt>File</dt><dd><code>{esc(file)}</code></dd>")
-        sections.append('<dl class="identity">' + "".join(identity) + "</dl>")
-
-        # provenance of the entity itself (its sources; for a claim entity: confidence, locator, evidence)
-        own = {p for p, _ in statements}
-        if own & PROVENANCE_PROPERTIES:
-            rows = [f"<tr><th>Sources</th><td>{self.provenance(iri)}</td></tr>"]
-            if A_CONFIDENCE in own or COMMENT in own:
-                rows.append(f"<tr><th>Confidence</th><td>{self.confidence(iri)}</td></tr>")
-            sections.append('<section id="provenance"><h2>Provenance</h2><table class="provenance">' + "".join(rows) + "</table></section>")
-
-        facts, identifiers = [], []
-        for predicate, obj in sorted(statements, key=lambda po: (self.property_label(po[0]).lower(), self._sort_key(po[1]))):
-            if predicate in HEADER_PROPERTIES or predicate in PROVENANCE_PROPERTIES:
-                continue
-            row = self._fact_row(iri, predicate, obj, types)
-            (identifiers if predicate in IDENTIFIERS else facts).append(row)
-        head = "<thead><tr><th>Property</th><th>Value</th><th>Source</th><th>Confidence</th></tr></thead>"
-        if facts:
-            sections.append(f'<section id="facts"><h2>Facts</h2><table class="facts">{head}<tbody>{"".join(facts)}</tbody></table></section>')
-        if identifiers:
-            sections.append(f'<section id="identifiers"><h2>External identifiers</h2><table class="facts">{head}<tbody>{"".join(identifiers)}</tbody></table></section>')
-
-        others = [n for n in sorted(self.owned.get(iri, [])) if STATEMENT_CLAIM not in self.types.get(n, set())]
-        if others:
-            blocks = []
-            for node in others:
-                rows = "".join(f"<tr><th>{self.property_link(p)}</th><td>{self.term(o)}</td></tr>"
-                               for p, o in sorted(self.statements(node), key=lambda po: (self.property_label(po[0]).lower(), self._sort_key(po[1]))))
-                fragment = node.split("#", 1)[1]
-                blocks.append(f'<div class="node" id="{esc(fragment)}"><h3>#{esc(fragment)}</h3><table class="provenance">{rows}</table></div>')
-            sections.append('<section id="nodes"><h2>Other nodes of this entity</h2>' + "".join(blocks) + "</section>")
-
-        incoming = self._incoming(iri)
-        if incoming:
-            sections.append('<section id="referenced-by"><h2>Referenced by</h2>' + incoming + "</section>")
-        return self.page(title, "\n".join(s for s in sections if s), head=alternates, crumbs=crumbs)
+            return Link(shown, path, curie(iri), css=css)
+        address = web_address(iri)
+        if address is not None:
+            return Link(shown, address, iri if text is None and shown != iri else None, external=True, css=css)
+        return Link(shown if shown != iri else iri, None, iri if shown != iri else None, css=css)  # no link: not http(s)
 
     @staticmethod
-    def _sort_key(term) -> str:
-        return getattr(term, "value", str(term)).lower()
+    def label(iri: str, labels: dict[str, str]) -> str:
+        if iri in labels:
+            return labels[iri]
+        if "#" in iri and iri.startswith(BASE):
+            owner, fragment = iri.split("#", 1)
+            return f"{labels.get(owner, curie(owner))} #{fragment}"
+        return curie(iri)
 
-    def _identifier_html(self, predicate: str, obj, types: list[str]) -> str:
+    def property_link(self, iri: str, labels: dict[str, str]) -> Link:
+        text = labels.get(iri) or STANDARD_LABELS.get(iri) or curie(iri)
+        if iri.startswith(ONTOLOGY):
+            return Link(text, "/ontology/#" + ontology_anchor(iri), curie(iri))
+        address = web_address(iri)
+        return Link(text, address, curie(iri), external=address is not None)
+
+    def term(self, term, labels: dict[str, str], *, external_text: bool = True) -> TermView:
+        if isinstance(term, ox.NamedNode):
+            if term.value.startswith(BASE):
+                return TermView(self.label(term.value, labels), self.link(term.value, labels))
+            return TermView(term.value, self.link(term.value, labels, term.value if external_text else curie(term.value)))
+        if isinstance(term, ox.Literal):
+            if term.language and term.language != "en":
+                return TermView(term.value, language=term.language)
+            if not term.language and term.datatype.value != XSD + "string":
+                return TermView(term.value, datatype=curie(term.datatype.value), datatype_iri=term.datatype.value)
+            return TermView(term.value)
+        if isinstance(term, ox.BlankNode):
+            return TermView("_:" + term.value)
+        return TermView(str(term))
+
+    def provenance(self, node_values: dict[str, list], labels: dict[str, str]) -> Provenance:
+        out = Provenance()
+        out.sources = [self.term(s, labels) for s in node_values.get(A_SOURCE, [])]
+        out.locators = [v.value for v in node_values.get(A_LOCATOR, []) if isinstance(v, ox.Literal)]
+        for item in node_values.get(A_EVIDENCE, []):
+            if isinstance(item, ox.NamedNode):
+                address = web_address(item.value)
+                host = urlsplit(item.value).hostname or item.value
+                out.evidence.append(Link(host, address, item.value, external=address is not None, css="evidence-link"))
+        for value in node_values.get(A_CONFIDENCE, []):
+            if isinstance(value, ox.NamedNode):
+                name = value.value.rsplit("/", 1)[-1]
+                out.confidence.append(Link(self.label(value.value, labels), local_path(value.value) or web_address(value.value),
+                                           css=f"confidence confidence-{name}"))
+        out.reasons = [v.value for v in node_values.get(COMMENT, []) if isinstance(v, ox.Literal)]
+        return out
+
+    # -- home and kinds ------------------------------------------------------------------------------------
+
+    async def home(self) -> str:
+        counts = await self.data.counts()
+        kinds, everyone = [], []
+        for kind, class_iri in KINDS.items():
+            count = counts["kinds"].get(class_iri, 0)
+            if count:
+                members = await self.data.members(class_iri, HOME_LIMIT)
+                everyone += members
+                kinds.append({"name": kind, "title": KIND_TITLES.get(kind, kind), "count": count, "members": members})
+        schemes = await self.data.members(SKOS + "ConceptScheme", 500)
+        labels = await self.data.labels(everyone + schemes)
+        for kind in kinds:
+            kind["members"] = [self.link(m, labels) for m in kind["members"]]
+        return self.render("home.html", "Entities", kinds=kinds, schemes=[self.link(s, labels) for s in schemes],
+                           entities=sum(counts["kinds"].values()), quads=counts["quads"], graphs=len(counts["graphs"]))
+
+    async def kind(self, kind: str, page: int = 1) -> str:
+        class_iri = KINDS[kind]
+        count = (await self.data.counts())["kinds"].get(class_iri, 0)
+        pages = max(1, -(-count // PAGE_SIZE))
+        page = min(max(1, page), pages)
+        members = await self.data.members(class_iri, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        labels = await self.data.labels(members + [class_iri])
+        descriptions = await self.data.values(members, DESCRIPTIONS)
+        rows = []
+        for member in members:
+            found = [v for p in DESCRIPTIONS for v in descriptions[member].get(p, []) if isinstance(v, ox.Literal)]
+            english = [v for v in found if v.language in (None, "", "en")]
+            rows.append({"link": self.link(member, labels), "description": (english or found)[0].value if found else ""})
+        title = KIND_TITLES.get(kind, kind)
+        return self.render("kind.html", title, crumbs=[("Atlas", "/"), (title, None)], count=count, rows=rows,
+                           class_link=self.link(class_iri, labels, curie(class_iri)), page=page, pages=pages)
+
+    # -- one resource --------------------------------------------------------------------------------------
+
+    async def exists(self, iri: str) -> bool:
+        return bool(await self.data.select(f"SELECT ?p WHERE {{ {sparql_iri(iri)} ?p ?o }} LIMIT 1"))
+
+    async def describe(self, iri: str) -> list[ox.Triple]:
+        """The triples about an IRI and the nodes it owns (its fragments: claims, assessments)."""
+        return await self.data.construct(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ BIND({sparql_iri(iri)} AS ?s) ?s ?p ?o }} UNION "
+            f"{{ {self._owned_pattern(iri)} ?s ?p ?o }} }}")
+
+    @staticmethod
+    def _owned_pattern(iri: str) -> str:
+        # the entity's other nodes are named <entity>#fragment and live in the graphs that describe it
+        return (f"GRAPH ?g {{ {sparql_iri(iri)} ?x ?y }} GRAPH ?g {{ ?s ?q ?z }} "
+                f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {ox.Literal(iri + '#')}))")
+
+    async def resource(self, iri: str) -> str | None:
+        """The page of an entity, a vocabulary concept or any other node with the atlas's IRI; None if unknown."""
+        rows = await self.data.select(f"SELECT DISTINCT ?p ?o ?g WHERE {{ GRAPH ?g {{ {sparql_iri(iri)} ?p ?o }} }} ORDER BY ?g")
+        if not rows:
+            return None
+        statements, seen, file = [], set(), None
+        for row in rows:
+            key = (row["p"].value, row["o"])
+            if key not in seen:
+                seen.add(key)
+                statements.append(key)
+            if file is None and isinstance(row["g"], ox.NamedNode):
+                file = relpath_of_graph(row["g"].value)
+        own_values: dict[str, list] = defaultdict(list)
+        for predicate, obj in statements:
+            own_values[predicate].append(obj)
+        types = sorted(o.value for o in own_values.get(RDF_TYPE, []) if isinstance(o, ox.NamedNode))
+
+        owned = sorted({r["s"].value for r in await self.data.select(f"SELECT DISTINCT ?s WHERE {{ {self._owned_pattern(iri)} }}")})
+        claim_rows = await self.data.select(
+            f"SELECT ?c ?p ?o WHERE {{ ?c {sparql_iri(RDF + 'subject')} {sparql_iri(iri)} ; {sparql_iri(RDF + 'predicate')} ?p ; "
+            f"{sparql_iri(RDF + 'object')} ?o FILTER(isIRI(?c)) }} ORDER BY ?c")
+        claims: dict[tuple, list[str]] = defaultdict(list)
+        for row in claim_rows:
+            claims[(row["p"].value, row["o"])].append(row["c"].value)
+        claim_nodes = sorted({c for nodes in claims.values() for c in nodes})
+        node_values = await self.data.values(claim_nodes, sorted(PROVENANCE_PROPERTIES))
+        others = [n for n in owned if n not in set(claim_nodes)]
+        other_rows = await self.data.select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(others)} }} ?s ?p ?o }}") if others else []
+        other_types = {r["s"].value for r in other_rows if r["p"].value == RDF_TYPE and r["o"].value == STATEMENT_CLAIM}
+        incoming = await self.data.select(
+            f"SELECT DISTINCT ?s ?p ?claimed WHERE {{ ?s ?p {sparql_iri(iri)} FILTER(isIRI(?s) && ?p NOT IN "
+            f"({', '.join(sparql_iri(p) for p in REIFICATION)})) OPTIONAL {{ ?s a {sparql_iri(STATEMENT_CLAIM)} . "
+            f"?s {sparql_iri(RDF + 'predicate')} ?claimed }} }} LIMIT 20000")
+
+        mentioned = {iri, *types, *(p for p, _ in statements), *(r["p"].value for r in incoming), *(r["s"].value for r in incoming)}
+        mentioned |= {o.value for _, o in statements if isinstance(o, ox.NamedNode)}
+        mentioned |= {r["claimed"].value for r in incoming if r["claimed"] is not None}
+        mentioned |= {s.split("#", 1)[0] for s in mentioned if "#" in s}
+        for values in [*node_values.values(), own_values]:
+            for predicate in (A_SOURCE, A_CONFIDENCE):
+                mentioned |= {v.value for v in values.get(predicate, []) if isinstance(v, ox.NamedNode)}
+        mentioned |= {r["p"].value for r in other_rows} | {r["o"].value for r in other_rows if isinstance(r["o"], ox.NamedNode)}
+        labels = await self.data.labels(mentioned)
+
+        title = self.label(iri, labels)
+        path = local_path(iri) or "/"
+        kind = iri[len(BASE):].split("/", 1)[0] if iri.startswith(BASE) else ""
+        crumbs = [("Atlas", "/")]
+        if kind in KINDS:
+            crumbs.append((KIND_TITLES.get(kind, kind), f"/{kind}/"))
+        else:
+            schemes = [o for o in own_values.get(SKOS + "inScheme", []) if isinstance(o, ox.NamedNode)]
+            if schemes:
+                crumbs.append((self.label(schemes[0].value, labels), local_path(schemes[0].value)))
+        crumbs.append((title, None))
+
+        description = next((v.value for p in DESCRIPTIONS for v in own_values.get(p, [])
+                            if isinstance(v, ox.Literal) and v.language in (None, "", "en")), None) or next(
+            (v.value for p in DESCRIPTIONS for v in own_values.get(p, []) if isinstance(v, ox.Literal)), None)
+        own_provenance = None
+        if set(own_values) & PROVENANCE_PROPERTIES:
+            own_provenance = self.provenance(own_values, labels)
+
+        facts, identifiers = [], []
+        has_sources = bool(own_values.get(A_SOURCE))
+        for predicate, obj in sorted(statements, key=lambda po: ((labels.get(po[0]) or STANDARD_LABELS.get(po[0]) or curie(po[0])).lower(),
+                                                                 getattr(po[1], "value", str(po[1])).lower())):
+            if predicate in HEADER_PROPERTIES or predicate in PROVENANCE_PROPERTIES:
+                continue
+            backing = claims.get((predicate, obj), [])
+            row = {"property": self.property_link(predicate, labels), "value": self._fact_value(predicate, obj, types, labels),
+                   "claims": [self.provenance(node_values.get(c, {}), labels) for c in backing],
+                   "entity_sources": has_sources, "anchor": backing[0].split("#", 1)[1] if backing and "#" in backing[0] else None}
+            (identifiers if predicate in IDENTIFIERS else facts).append(row)
+
+        nodes = []
+        by_node: dict[str, list] = defaultdict(list)
+        for row in other_rows:
+            by_node[row["s"].value].append((row["p"].value, row["o"]))
+        for node in others:
+            if node in other_types:
+                continue
+            pairs = sorted(set(by_node[node]), key=lambda po: ((labels.get(po[0]) or STANDARD_LABELS.get(po[0]) or curie(po[0])).lower(),
+                                                               getattr(po[1], "value", str(po[1])).lower()))
+            nodes.append({"fragment": node.split("#", 1)[1],
+                          "rows": [(self.property_link(p, labels), self.term(o, labels)) for p, o in pairs]})
+
+        groups: dict[str, set] = defaultdict(set)
+        claim_groups: dict[str, dict[str, str | None]] = defaultdict(dict)
+        for row in incoming:
+            subject, predicate = row["s"].value, row["p"].value
+            if subject.split("#", 1)[0] == iri:
+                continue  # a node of this entity
+            if row["claimed"] is not None:
+                claim_groups[predicate][subject] = row["claimed"].value
+            else:
+                groups[predicate].add(subject)
+        incoming_view = []
+        for predicate in sorted(groups, key=lambda p: (labels.get(p) or STANDARD_LABELS.get(p) or curie(p)).lower()):
+            subjects = sorted(groups[predicate], key=lambda s: (self.label(s, labels).lower(), s))
+            incoming_view.append({"property": self.property_link(predicate, labels),
+                                  "subjects": [self.link(s, labels) for s in subjects[:INCOMING_LIMIT]],
+                                  "more": max(0, len(subjects) - INCOMING_LIMIT)})
+        claims_view = []
+        for predicate in sorted(claim_groups, key=lambda p: (labels.get(p) or STANDARD_LABELS.get(p) or curie(p)).lower()):
+            found = sorted(claim_groups[predicate].items(), key=lambda item: (self.label(item[0].split("#", 1)[0], labels).lower(), item[0]))
+            links = []
+            for claim, claimed in found[:INCOMING_LIMIT]:
+                property_text = labels.get(claimed) or STANDARD_LABELS.get(claimed) or curie(claimed) if claimed else "claim"
+                links.append(Link(f"{self.label(claim.split('#', 1)[0], labels)} — {property_text}", local_path(claim) or web_address(claim)))
+            claims_view.append({"property_label": labels.get(predicate) or STANDARD_LABELS.get(predicate) or curie(predicate),
+                                "claims": links, "count": len(found), "more": max(0, len(found) - INCOMING_LIMIT)})
+
+        alternates = [(media, path + suffix) for media, suffix in
+                      (("text/turtle", ".ttl"), ("application/ld+json", ".jsonld"), ("application/n-triples", ".nt"))]
+        return self.render("resource.html", title, crumbs=crumbs, iri=iri, path=path, file=file, description=description,
+                           types=[self.link(t, labels, labels.get(t) or curie(t)) for t in types], alternates=alternates,
+                           own_provenance=own_provenance, nodes=nodes, incoming=incoming_view, incoming_claims=claims_view,
+                           fact_sections=[{"id": "facts", "title": "Facts", "rows": facts},
+                                          {"id": "identifiers", "title": "External identifiers", "rows": identifiers}])
+
+    def _fact_value(self, predicate: str, obj, types: list[str], labels: dict[str, str]) -> TermView:
         template = IDENTIFIERS.get(predicate)
         if template and isinstance(obj, ox.Literal):
             if predicate == ONTOLOGY + "huggingFaceId" and DATASET_CLASSES & set(types):
                 template = HUGGING_FACE_DATASETS
-            url = template.format(obj.value)
-            return f'<a class="external" href="{esc(url)}" rel="external nofollow noopener noreferrer">{esc(obj.value)}</a>'
-        return self.term(obj)
+            return TermView(obj.value, Link(obj.value, web_address(template.format(obj.value)), external=True))
+        return self.term(obj, labels)
 
-    def _fact_row(self, iri: str, predicate: str, obj, types: list[str]) -> str:
-        value = self._identifier_html(predicate, obj, types) if predicate in IDENTIFIERS else self.term(obj)
-        claims = self.claims.get((ox.NamedNode(iri), ox.NamedNode(predicate), obj), [])
-        if claims:
-            source = "".join(f'<div class="claim">{self.provenance(c)}</div>' for c in claims)
-            confidence = "".join(f'<div class="claim">{self.confidence(c)}</div>' for c in claims)
-            anchor = f' id="{esc(claims[0].split("#", 1)[1])}"' if "#" in claims[0] else ""
-        else:
-            has_sources = bool(self.values(iri, A_SOURCE))
-            source = '<span class="muted">the entity\'s sources (above)</span>' if has_sources else '<span class="muted">—</span>'
-            confidence = '<span class="muted">—</span>'
-            anchor = ""
-        return f"<tr{anchor}><th>{self.property_link(predicate)}</th><td>{value}</td><td>{source}</td><td>{confidence}</td></tr>"
+    # -- the ontology --------------------------------------------------------------------------------------
 
-    def _incoming(self, iri: str) -> str:
-        groups: dict[str, dict[str, None]] = defaultdict(dict)
-        claim_groups: dict[str, dict[str, None]] = defaultdict(dict)
-        for quad in self.store.quads_for_pattern(None, None, ox.NamedNode(iri), None):
-            if not isinstance(quad.subject, ox.NamedNode):
-                continue
-            subject, predicate = quad.subject.value, quad.predicate.value
-            if predicate in REIFICATION or subject.split("#", 1)[0] == iri:
-                continue  # a claim restating a fact listed anyway, or a node of this entity
-            if STATEMENT_CLAIM in self.types.get(subject, set()):
-                claim_groups[predicate][subject] = None
-            else:
-                groups[predicate][subject] = None
-        out = []
-        for predicate in sorted(groups, key=lambda p: self.property_label(p).lower()):
-            subjects = sorted(groups[predicate], key=lambda s: self.label(s).lower())
-            items = "".join(f"<li>{self.link(s)}</li>" for s in subjects[:INCOMING_LIMIT])
-            more = f'<li class="muted">and {len(subjects) - INCOMING_LIMIT} more</li>' if len(subjects) > INCOMING_LIMIT else ""
-            out.append(f"<h3><span class=\"muted\">…</span> {self.property_link(predicate)} {esc(self.label(iri))}</h3>"
-                       f"<ul class=\"entities\">{items}{more}</ul>")
-        for predicate in sorted(claim_groups, key=lambda p: self.property_label(p).lower()):
-            claims = sorted(claim_groups[predicate], key=lambda s: (self.label(s.split('#', 1)[0]).lower(), s))
-            items = []
-            for claim in claims[:INCOMING_LIMIT]:
-                owner = claim.split("#", 1)[0]
-                prop = self.values(claim, RDF + "predicate")
-                prop_text = self.property_label(prop[0].value) if prop and isinstance(prop[0], ox.NamedNode) else "claim"
-                items.append(f'<li><a href="{esc(local_path(claim) or claim)}">{esc(self.label(owner))} — {esc(prop_text)}</a></li>')
-            if len(claims) > INCOMING_LIMIT:
-                items.append(f'<li class="muted">and {len(claims) - INCOMING_LIMIT} more</li>')
-            out.append(f"<h3>Claims with this {esc(self.property_label(predicate))} <span class=\"count\">{len(claims)}</span></h3>"
-                       f"<ul class=\"claims\">{''.join(items)}</ul>")
-        return "".join(out)
-
-    # -- the query page and the saved queries ------------------------------------------------------------
-
-    def saved_queries_json(self) -> list[dict]:
-        out = []
-        for query in self.saved_queries:
-            out.append({
-                "name": query.name, "summary": query.summary, "question": query.question, "tags": list(query.tags),
-                "params": [{"name": p.name, "type": p.type, "default": p.default, "description": p.description} for p in query.params],
-                "text": query.text, "example": example_text(query), "federated": "federated" in query.tags,
-            })
-        return out
-
-    def query_page(self) -> str:
-        items = []
-        for query in self.saved_queries:
-            tags = " ".join(f'<span class="tag">{esc(t)}</span>' for t in query.tags)
-            note = ""
-            if "federated" in query.tags:
-                note = ('<p class="note">Federated (SERVICE): this endpoint refuses it, as it makes no outbound '
-                        'requests; run it with <code>llm-atlas query</code>.</p>')
-            items.append(f'<li><button type="button" class="saved-query" data-name="{esc(query.name)}" title="{esc(query.question)}">'
-                         f'{esc(query.name)}</button><p>{esc(query.summary)}</p>{note}<p class="tags">{tags}</p></li>')
-        limits = ""
-        if self.limits:
-            limits = (f'<p class="muted">Read-only SPARQL 1.1 over the atlas. Limits: {self.limits.get("timeout", 0):g} s per query, '
-                      f'at most {self.limits.get("max_rows")} rows (a cut answer is flagged). No SERVICE, FROM or updates. '
-                      f'The shared prefixes are predeclared (<a href="/prefixes.json">list</a>).</p>')
-        body = f"""<div class="query-layout">
-<aside class="saved" aria-label="saved queries"><h2>Saved queries</h2>{limits}<ul id="saved-queries">{''.join(items)}</ul></aside>
-<section class="editor"><div id="truncated" class="notice" hidden></div><div id="yasgui"></div>
-<noscript>The query editor needs JavaScript; the endpoint itself is at <code>/sparql</code>.</noscript></section>
-</div>
-<script src="/static/yasgui/yasgui.min.js"></script>
-<script src="/static/query.js"></script>"""
-        head = '<link rel="stylesheet" href="/static/yasgui/yasgui.min.css">\n'
-        return self.page("Query", body, head=head, wide=True)
-
-    # -- the service description -------------------------------------------------------------------------
-
-    def service_description(self, endpoint: str, timeout: float, max_rows: int, max_body: int, workers: int, cors: bool) -> list[ox.Triple]:
-        def lit(text: str) -> str:
-            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-        named = []
-        for graph, size in sorted(self.graph_sizes.items()):
-            named.append(f"[ a sd:NamedGraph ; sd:name <{graph}> ; sd:graph [ a sd:Graph ; void:triples {size} ] ]")
-        description = (f"LLM Atlas, read-only. Queries are SPARQL 1.1 (parsed by rdflib before they run); SERVICE, FROM, "
-                       f"FROM NAMED and updates are refused. Limits: {timeout:g} s per query (longer ones are stopped, 503), "
-                       f"at most {max_rows} rows or triples per answer (a cut answer has the header X-Atlas-Truncated: true), "
-                       f"request bodies up to {max_body} bytes, {workers} queries at a time. The default graph is the union of "
-                       f"the named graphs, one per file of the atlas (<{FILE_GRAPH_BASE}PATH>). CORS "
-                       f"{'enabled' if cors else 'off'}.")
-        turtle = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix void: <http://rdfs.org/ns/void#> .
-@prefix formats: <http://www.w3.org/ns/formats/> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<{endpoint}> a sd:Service ;
-  sd:endpoint <{endpoint}> ;
-  sd:supportedLanguage sd:SPARQL11Query ;
-  sd:feature sd:UnionDefaultGraph ;
-  sd:defaultEntailmentRegime <http://www.w3.org/ns/entailment/Simple> ;
-  sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, formats:SPARQL_Results_CSV,
-    formats:SPARQL_Results_TSV, formats:Turtle, formats:N-Triples, formats:JSON-LD, formats:RDF_XML ;
-  dcterms:title {lit("LLM Atlas SPARQL endpoint")} ;
-  rdfs:comment {lit(description)} ;
-  sd:defaultDataset [ a sd:Dataset ;
-    sd:defaultGraph [ a sd:Graph ; void:triples {self.quad_count} ] ;
-    sd:namedGraph {", ".join(named) if named else "[]"} ] .
-"""
-        return [quad.triple for quad in ox.parse(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)]
-
-    # -- the ontology ------------------------------------------------------------------------------------
-
-    def ontology_triples(self) -> list[ox.Triple]:
-        graph = ox.NamedNode(FILE_GRAPH_BASE + ONTOLOGY_FILE)
-        seen, out = set(), []
-        for quad in self.store.quads_for_pattern(None, None, None, graph):
-            triple = ox.Triple(quad.subject, quad.predicate, quad.object)
-            if triple not in seen:
-                seen.add(triple)
-                out.append(triple)
-        return out
-
-    def start_ontology_docs(self) -> None:
-        """Generate the ontology's documentation in the background (pyLODE takes about two seconds)."""
-        threading.Thread(target=self._make_ontology_docs, name="llm-atlas-ontology-docs", daemon=True).start()
-
-    def _make_ontology_docs(self) -> None:
-        with self._ontology_lock:
-            if self._ontology_done.is_set():
-                return
-            try:
-                page = pylode_page(self.root / ONTOLOGY_FILE)
-            except Exception:  # noqa: BLE001 - pyLODE missing or failing: the page made here instead
-                page = None
-            if page is None:
-                page = self.fallback_ontology_page()
-            anchors = {html.unescape(iri): ident for ident, iri in re.findall(
-                r'<div class="[^"]*\bentity\b[^"]*" id="([^"]+)">.*?<code>([^<]+)</code>', page, flags=re.DOTALL)}
-            for ident in re.findall(r'<div class="term" id="([^"]+)">', page):  # the page made here
-                anchors.setdefault(ONTOLOGY + ident, ident)
-            self._ontology_anchors = anchors
-            self._ontology_html = page
-            self._ontology_done.set()
-
-    def ontology_page(self) -> str:
-        if not self._ontology_done.wait(30):
-            self._make_ontology_docs()
-        return self._ontology_html or self.fallback_ontology_page()
-
-    def ontology_anchor(self, iri: str) -> str:
-        """``#id`` of a term's section in the ontology's documentation ("" when it has none)."""
-        if not iri.startswith(ONTOLOGY) or iri == ONTOLOGY:
-            return ""
-        if not self._ontology_done.is_set():
-            return "#" + iri[len(ONTOLOGY):]
-        anchor = self._ontology_anchors.get(iri)
-        return "#" + anchor if anchor else ""
-
-    def fallback_ontology_page(self) -> str:
-        """Classes and properties of the ontology with labels, comments, domains, ranges and alignments."""
-        triples = self.ontology_triples()
+    async def ontology(self) -> str:
+        triples = await self.data.ontology()
         by_subject: dict[str, list] = defaultdict(list)
         for t in triples:
             if isinstance(t.subject, ox.NamedNode):
                 by_subject[t.subject.value].append((t.predicate.value, t.object))
-        classes = sorted(s for s, po in by_subject.items() if (RDF_TYPE, ox.NamedNode(OWL + "Class")) in po and s.startswith(ONTOLOGY))
+        classes = sorted(s for s, po in by_subject.items() if s.startswith(ONTOLOGY) and (RDF_TYPE, ox.NamedNode(OWL + "Class")) in po)
         properties = sorted(s for s, po in by_subject.items() if s.startswith(ONTOLOGY) and any(
-            p == RDF_TYPE and o.value in (OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty")
+            p == RDF_TYPE and getattr(o, "value", "") in (OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty")
             for p, o in po))
+        mentioned = set(by_subject) | {o.value for po in by_subject.values() for _, o in po if isinstance(o, ox.NamedNode)}
+        schemes = await self.data.members(SKOS + "ConceptScheme", 500)
+        labels = await self.data.labels(mentioned | set(schemes))
+        rows_of = (("Comment", RDFS + "comment"), ("Subclass of", RDFS + "subClassOf"), ("Subproperty of", RDFS + "subPropertyOf"),
+                   ("Domain", RDFS + "domain"), ("Range", RDFS + "range"), ("Equivalent to", OWL + "equivalentClass"),
+                   ("Equivalent to", OWL + "equivalentProperty"), ("Same as", SKOS + "exactMatch"), ("Close to", SKOS + "closeMatch"))
 
-        def block(iri: str) -> str:
-            local = iri[len(ONTOLOGY):]
+        def view(iri: str) -> dict:
             rows = []
-            for predicate, name in ((RDFS + "comment", "Comment"), (RDFS + "subClassOf", "Subclass of"),
-                                    (RDFS + "subPropertyOf", "Subproperty of"), (RDFS + "domain", "Domain"), (RDFS + "range", "Range")):
-                values = [o for p, o in by_subject[iri] if p == predicate]
+            for name, predicate in rows_of:
+                values = [o for p, o in by_subject[iri] if p == predicate and not isinstance(o, ox.BlankNode)]
                 if values:
-                    rows.append(f"<tr><th>{name}</th><td>{', '.join(self.term(v, external_text=False) for v in values)}</td></tr>")
-            return (f'<div class="term" id="{esc(local)}"><h3>{esc(self.labels.get(iri, local))} <code>{esc(curie(iri))}</code></h3>'
-                    f'<table class="provenance">{"".join(rows)}</table></div>')
+                    rows.append((name, [self.term(v, labels, external_text=False) for v in values]))
+            local = ontology_anchor(iri)
+            return {"anchor": local, "label": labels.get(iri, local), "curie": curie(iri), "iri": iri, "rows": rows}
 
-        title = self.first_value(ONTOLOGY, (DCTERMS + "title",)) or "LLM Atlas ontology"
-        description = self.first_value(ONTOLOGY, (DCTERMS + "description",)) or ""
-        body = (f"<h1>{esc(title)}</h1><p><code>{esc(ONTOLOGY)}</code></p><p class=\"description\">{esc(description)}</p>"
-                f'<p>Data: <a href="/ontology/?format=turtle">Turtle</a> · <a href="/ontology/?format=jsonld">JSON-LD</a></p>'
-                f'<section id="classes"><h2>Classes</h2>{"".join(block(c) for c in classes)}</section>'
-                f'<section id="properties"><h2>Properties</h2>{"".join(block(p) for p in properties)}</section>')
-        return self.page("Ontology", body)
+        heading = next((o.value for p, o in by_subject.get(ONTOLOGY, []) if p == DCTERMS + "title" and isinstance(o, ox.Literal)),
+                       "LLM Atlas ontology")
+        description = next((o.value for p, o in by_subject.get(ONTOLOGY, []) if p == DCTERMS + "description" and isinstance(o, ox.Literal)), "")
+        return self.render("ontology.html", "Ontology", heading=heading, namespace=ONTOLOGY, description=description,
+                           classes=[view(c) for c in classes], properties=[view(p) for p in properties],
+                           schemes=[self.link(s, labels) for s in schemes])
+
+    # -- search --------------------------------------------------------------------------------------------
+
+    async def search_page(self, text: str) -> str:
+        text = " ".join(text.split())[:SEARCH_TEXT_LIMIT]
+        hits = []
+        if text:
+            index = await self.data.search_index()
+            if self._searching is None:
+                self._searching = asyncio.Semaphore(2)
+            async with self._searching:  # ranking is CPU work (fuzzy matching every name): off the event loop, two at a time
+                found = await asyncio.to_thread(index.search, text, limit=SEARCH_HITS)
+            hits = [{"link": Link(h.label, local_path(h.iri) or web_address(h.iri), h.curie), "curie": h.curie, "kind": h.kind,
+                     "field": h.field, "matched": h.matched} for h in found]
+        return self.render("search.html", "Search", crumbs=[("Atlas", "/"), ("Search", None)], hits=hits, search_text=text)
+
+    # -- the query editor and the saved queries ------------------------------------------------------------
+
+    def saved_queries_json(self) -> list[dict]:
+        return [{"name": q.name, "summary": q.summary, "question": q.question, "tags": list(q.tags),
+                 "params": [{"name": p.name, "type": p.type, "default": p.default, "description": p.description} for p in q.params],
+                 "text": q.text, "example": bound_text(q), "federated": "federated" in q.tags} for q in self.saved_queries]
+
+    def query_editor(self) -> str:
+        queries = [{"name": q.name, "summary": q.summary, "question": q.question, "tags": q.tags, "federated": "federated" in q.tags}
+                   for q in self.saved_queries]
+        return self.render("query.html", "Query", wide=True, queries=queries, timeout=f"{self.timeout:g}", max_rows=self.max_rows)
+
+    def saved_query_list(self) -> str:
+        return self.render("saved_queries.html", "Saved queries", crumbs=[("Atlas", "/"), ("Saved queries", None)],
+                           queries=self.saved_queries)
+
+    async def saved_query(self, query, values: dict[str, str], run: Callable[[str], Awaitable]) -> tuple[int, str]:
+        """A saved query's page: its parameters in a form, its answer with labels and links. ``run`` answers
+        a query text as the endpoint would (guard, limits) and returns (variables, rows, boolean, truncated),
+        or raises with a message for the reader."""
+        params, problem, bindings = [], None, {}
+        for param in query.params:
+            raw = values.get(param.name, param.default)
+            params.append({"name": param.name, "type": param.type, "default": param.default, "description": param.description, "value": raw})
+            try:
+                bindings[param.name] = param.bind(raw)
+            except Exception as error:  # noqa: BLE001 - a UsageError naming the parameter and what it expects
+                problem = str(error)
+        text = bound_text(query, bindings) if not problem else query.text
+        variables, rows, boolean, truncated, status = [], [], None, False, 200
+        if problem is None:
+            try:
+                variables, terms, boolean, truncated = await run(text)
+            except QueryPageProblem as trouble:
+                problem, status = trouble.message, trouble.status
+            else:
+                shown = terms[:RESULT_ROWS_SHOWN]
+                atlas = {t.value for row in shown for t in row if isinstance(t, ox.NamedNode) and t.value.startswith(BASE)}
+                labels = await self.data.labels(atlas)
+                rows = [[self.term(t, labels) if t is not None else None for t in row] for row in shown]
+                truncated = truncated or len(terms) > RESULT_ROWS_SHOWN
+        elif problem:
+            status = 400
+        encoded = urlencode({"query": text})
+        downloads = [(name, f"/sparql?{encoded}&format={fmt}") for name, fmt in (("JSON", "json"), ("CSV", "csv"), ("TSV", "tsv"), ("XML", "xml"))]
+        page = self.render("saved_query.html", query.name, crumbs=[("Atlas", "/"), ("Saved queries", "/queries/"), (query.name, None)],
+                           query=query, params=params, problem=problem, variables=variables, rows=rows, boolean=boolean,
+                           truncated=truncated, max_rows=min(self.max_rows, RESULT_ROWS_SHOWN), downloads=downloads,
+                           editor_link=encoded, text=text)
+        return status, page
 
 
-def pylode_page(path: Path) -> str | None:
-    """The ontology's documentation by pyLODE, with a bar linking back to the atlas; None without pyLODE."""
-    import logging
+class QueryPageProblem(Exception):
+    """Why a saved query's page shows no answer (refused, timed out, busy), with the HTTP status."""
 
-    # pyLODE calls logging.basicConfig(level=DEBUG) when imported: keep the root logger as it was
-    root_logger = logging.getLogger()
-    level, handlers = root_logger.level, list(root_logger.handlers)
-    try:
-        from pylode import OntPub
-    except ImportError:
-        return None
-    finally:
-        for handler in list(root_logger.handlers):
-            if handler not in handlers:
-                root_logger.removeHandler(handler)
-        root_logger.setLevel(level)
-    page = OntPub(ontology=str(path)).make_html()
-    bar = ('<div style="font:14px sans-serif;padding:6px 12px;background:#1f3a5f;color:#fff">'
-           '<a style="color:#fff;margin-right:1em;font-weight:bold" href="/">LLM Atlas</a>'
-           '<a style="color:#fff;margin-right:1em" href="/query">Query</a>'
-           '<a style="color:#fff;margin-right:1em" href="/ontology/?format=turtle">Turtle</a>'
-           '<a style="color:#fff" href="/ontology/?format=jsonld">JSON-LD</a></div>')
-    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, page, count=1)
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
-def example_text(query) -> str:
-    """A saved query ready to run at the endpoint: its parameters bound to their defaults with VALUES.
+def bound_text(query, bindings: dict | None = None) -> str:
+    """A saved query ready to run at the endpoint: its parameters bound with VALUES (to their defaults unless
+    ``bindings`` gives RDF terms).
 
-    The CLI binds parameters as substitutions; an endpoint has none, so the example puts
-    ``VALUES ?name { default }`` first in the outer WHERE group, which joins the value in before anything
-    else in the group, the same answer for the saved queries' patterns.
+    The CLI binds parameters as substitutions; an endpoint has none, so the text gets ``VALUES ?name { term }``
+    first in the outer WHERE group, which joins the value in before anything else in the group: the same
+    answer for the saved queries' patterns.
     """
     if not query.params:
         return query.text
@@ -657,9 +633,13 @@ def example_text(query) -> str:
         if match:
             bound = []
             for param in query.params:
-                term = param.bind(param.default)
-                bound.append(f"  VALUES ?{param.name} {{ {term} }}  # parameter {param.name} (default of the saved query; change it here)")
+                term = (bindings or {}).get(param.name) or param.bind(param.default)
+                note = "the value given" if bindings and param.name in bindings else "default of the saved query; change it here"
+                bound.append(f"  VALUES ?{param.name} {{ {term} }}  # parameter {param.name} ({note})")
             head, tail = line[: match.end()], line[match.end():]
             lines[number: number + 1] = [head, *bound] + ([tail] if tail.strip() else [])
             return "\n".join(lines)
     return query.text
+
+
+__all__ = ["Link", "PageData", "Pages", "QueryPageProblem", "TermView", "bound_text", "curie", "local_path", "web_address"]

@@ -1,16 +1,18 @@
-"""Publish job: upload the built atlas to a SPARQL 1.1 Graph Store Protocol endpoint, graph by graph.
+"""Publish (a composition of remote and the store's graphs): upload the atlas to a SPARQL 1.1 Graph Store
+Protocol endpoint, graph by graph.
 
 >>> from llm_atlas import Atlas, publish
 >>> atlas = Atlas.open()                                                                  # doctest: +SKIP
 >>> report = publish.publish(atlas.store, "http://localhost:7878/query")                  # doctest: +SKIP
 >>> print(report.to_text())                                                               # doctest: +SKIP
 
-Each file graph of the store (``https://w3id.org/llm-atlas/file/<path>``) is sent with one HTTP ``PUT`` of
-its N-Triples to ``<graph store>?graph=<graph IRI>``: the protocol defines PUT as replacing the graph, so
-each graph changes in one request, old content or new, never a mixture, and publishing twice leaves the
-endpoint as publishing once did. Then the atlas's graphs the endpoint still has but the store does not (a
-file deleted or renamed since the last publish) are deleted with ``DELETE``. Graphs outside
-``https://w3id.org/llm-atlas/file/`` are never touched. The endpoint as a whole is not switched
+Each graph of the store that a file made (``https://w3id.org/llm-atlas/file/<path>``, and each source
+record's graph of an import, ``https://w3id.org/llm-atlas/record/<import>/...``) is sent with one HTTP
+``PUT`` of its N-Triples to ``<graph store>?graph=<graph IRI>``: the protocol defines PUT as replacing the
+graph, so each graph changes in one request, old content or new, never a mixture, and publishing twice
+leaves the endpoint as publishing once did. Then the atlas's graphs the endpoint still has but the store
+does not (a file or record deleted or renamed since the last publish) are deleted with ``DELETE``. Other
+graphs are never touched. The endpoint as a whole is not switched
 atomically (the protocol has no transaction over several graphs): while a publish runs, a query may see
 some graphs new and others old, and a removed file's graph until the end.
 
@@ -30,11 +32,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .layout import FILE_GRAPH_BASE
 from .ntriples import sorted_ntriples
-from .remote import remote_graphs
+from .remote import ATLAS_GRAPH_BASES, remote_graphs
 from .sparql_client import DEFAULT_TIMEOUT, RemoteError, basic_auth, check_url, http_request, redact
-from .store import quads_by_file
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,14 @@ def graph_url(graph_store: str, graph: str) -> str:
 
 
 def local_graphs(store: ox.Store) -> dict[str, bytes]:
-    """Graph IRI -> the graph's N-Triples, for every file graph of the store."""
-    return {FILE_GRAPH_BASE + relpath: sorted_ntriples(quads) for relpath, quads in sorted(quads_by_file(store).items())}
+    """Graph IRI -> the graph's N-Triples, for every graph of the store that a file made: its file graph,
+    and each source record's graph of an import (kept apart, as in the store)."""
+    by_graph: dict[str, list[ox.Quad]] = {}
+    for quad in store.quads_for_pattern(None, None, None, None):
+        graph = quad.graph_name
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(ATLAS_GRAPH_BASES):
+            by_graph.setdefault(graph.value, []).append(quad)
+    return {graph: sorted_ntriples(quads) for graph, quads in sorted(by_graph.items())}
 
 
 def publish(store: ox.Store, endpoint: str, *, graph_store: str | None = None, user: str | None = None,

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import sparql_guard
 from .errors import InvalidData, Problem, UsageError
 from .namespaces import PREFIXES, XSD, XSD_INTEGER, expand, shorten, sparql_prefixes
 from .ntriples import sorted_ntriples
@@ -114,11 +115,23 @@ def parse_saved_query(text: str, name: str, path: Path | None = None, display_pa
             param.bind(param.default)
         except UsageError as error:
             problems.append(Problem(display, 1, 1, "query-header", f"default of {error}"))
-    try:
-        check_syntax(query.text)
-    except SparqlSyntaxError as error:
-        problems.append(Problem(display, error.line, error.column, "query-syntax", f"SPARQL syntax error: {error.reason}"))
-    else:
+    # The guard reads the text as the engine does without letting it run a SERVICE: loading a saved query
+    # (serve at start-up, queries, report) must never call another server. SERVICE, FROM and updates are
+    # refused as the endpoint refuses them, with its rule ids; a syntax error gets check_syntax's sentence.
+    verdict = sparql_guard.inspect(query.text, PREFIXES)
+    for finding in verdict.findings:
+        if finding.rule != sparql_guard.SYNTAX_RULE:
+            problems.append(Problem(display, finding.line, finding.column, finding.rule, f"{finding.message}: a saved query runs in "
+                                    "report, queries, serve and the tests, so it may not reach outside the atlas or change it"))
+    syntax = [f for f in verdict.findings if f.rule == sparql_guard.SYNTAX_RULE]
+    if syntax:
+        try:
+            check_syntax(query.text)
+        except SparqlSyntaxError as error:
+            problems.append(Problem(display, error.line, error.column, "query-syntax", f"SPARQL syntax error: {error.reason}"))
+        else:  # the two readings disagree: the guard's is the engine's own
+            problems.append(Problem(display, syntax[0].line, syntax[0].column, "query-syntax", f"SPARQL syntax error: {syntax[0].message}"))
+    elif verdict.safe:
         # pyoxigraph binds a parameter only if its variable is projected by the outer SELECT
         for param in params:
             try:
@@ -135,6 +148,24 @@ def _line_of(text: str, needle: str) -> int:
     return next((n for n, line in enumerate(text.splitlines(), start=1) if line.startswith(needle)), 1)
 
 
+MAX_QUERY_BYTES = 256 * 1024  # a saved query is a page of text
+
+
+def saved_query_problems(path: Path, display: str) -> list[Problem]:
+    """Everything wrong with one saved query file (nothing if it is sound): read, header, syntax, the guard."""
+    try:
+        if path.stat().st_size > MAX_QUERY_BYTES:
+            return [Problem(display, 1, 1, "query-unreadable", f"the file is larger than {MAX_QUERY_BYTES} bytes: a saved query is a page of text")]
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return [Problem(display, 1, 1, "query-unreadable", f"cannot read the query file: {error}")]
+    try:
+        parse_saved_query(text, path.stem, path, display)
+    except InvalidData as error:
+        return error.problems
+    return []
+
+
 def load_saved_queries(queries_dir: Path, root: Path | None = None) -> list[SavedQuery]:
     """Every saved query, sorted by name; all broken ones reported together."""
     queries, problems = [], []
@@ -145,7 +176,7 @@ def load_saved_queries(queries_dir: Path, root: Path | None = None) -> list[Save
         except InvalidData as error:
             problems += error.problems
         except (OSError, UnicodeDecodeError) as error:
-            problems.append(Problem(display, 0, 0, "query-unreadable", f"cannot read the query file: {error}"))
+            problems.append(Problem(display, 1, 1, "query-unreadable", f"cannot read the query file: {error}"))
     if problems:
         raise InvalidData(problems, "some saved queries are broken")
     return queries
@@ -303,6 +334,22 @@ def run_query(store: ox.Store, text: str, bindings: dict[str, ox.NamedNode | ox.
     variables = [v.value for v in answer.variables]
     rows = [[solution[v] for v in variables] for solution in answer]
     return QueryResult(variables, rows)
+
+
+def run_query_isolated(worker, store_dir: Path, text: str, bindings: dict[str, ox.NamedNode | ox.Literal] | None = None, *,
+                       timeout: float) -> QueryResult:
+    """Like :func:`run_query`, in a :class:`~llm_atlas.worker.Worker` child on the store at ``store_dir``: a query
+    that runs longer than ``timeout`` seconds is stopped (WorkerTimeout)."""
+    from .worker import run_on_store
+
+    kind, data = worker.call(run_on_store, str(store_dir), text, dict(bindings or {}), dict(PREFIXES), timeout=timeout)
+    if kind == "boolean":
+        return QueryResult(boolean=data == b"true")
+    if kind == "triples":
+        return QueryResult(triples=[ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)])
+    answer = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    variables = [v.value for v in answer.variables]
+    return QueryResult(variables, [[solution[v] for v in variables] for solution in answer])
 
 
 def bind_params(query: SavedQuery, given: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:

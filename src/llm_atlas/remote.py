@@ -180,13 +180,15 @@ def remote_text(query: str | SavedQuery, params: dict[str, str] | None = None) -
 
 # -- running -------------------------------------------------------------------------------------------------
 
-def remote_graphs(endpoint: str | SparqlEndpoint, *, under: tuple[str, ...] = (FILE_GRAPH_BASE, RECORD_BASE), user: str | None = None,
+ATLAS_GRAPH_BASES = (FILE_GRAPH_BASE, RECORD_BASE)  # a file's graph, or a source record's graph of an import
+
+
+def remote_graphs(endpoint: str | SparqlEndpoint, *, under: tuple[str, ...] = ATLAS_GRAPH_BASES, user: str | None = None,
                   password: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
-    """The named graphs on the endpoint whose IRI starts with one of ``under`` (the atlas's file graphs and the
-    record graphs of its imports), sorted."""
+    """The named graphs on the endpoint whose IRI starts with one of ``under`` (the atlas's graphs), sorted."""
     client = endpoint if isinstance(endpoint, SparqlEndpoint) else SparqlEndpoint(endpoint, user=user, password=password, timeout=timeout)
     under = (under,) if isinstance(under, str) else under
-    tests = " || ".join(f"STRSTARTS(STR(?g), {sparql_term(ox.Literal(prefix))})" for prefix in under)
+    tests = " || ".join(f"STRSTARTS(STR(?g), {sparql_term(ox.Literal(base))})" for base in under)
     text = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} FILTER ({tests}) }}"
     return sorted({row[0].value for row in client.select(text).rows if isinstance(row[0], ox.NamedNode)})
 
@@ -206,14 +208,15 @@ def remote_query(endpoint: str, query: str | SavedQuery, params: dict[str, str] 
     text = remote_text(query, params)
     form = query_form(text)
     graphs = dataset_of(client) if atlas_graphs is None else (_atlas_graphs(client) if atlas_graphs else [])
-    # the same graphs as the named graphs, so that GRAPH patterns (which record says a fact) work as they do locally
+    # the dataset the query sees locally: the union of the atlas's graphs as the default graph, and each of
+    # them as a named graph too (naming only default graphs would leave GRAPH ?g with nothing to match)
     return client.query(text, form, default_graphs=graphs, named_graphs=graphs)
 
 
 def dataset_of(client: SparqlEndpoint) -> list[str]:
     """The graphs to name as the query's default graph: none when the endpoint's default graph has data
     (``llm-atlas serve``, ``oxigraph serve --union-default-graph``, a dump loaded into the default graph),
-    else the atlas's file graphs that ``llm-atlas publish`` wrote there (an empty default graph)."""
+    else the atlas's graphs that ``llm-atlas publish`` wrote there (an empty default graph)."""
     if client.query("ASK { ?s ?p ?o }", "ASK").boolean:
         return []
     return remote_graphs(client)

@@ -41,6 +41,18 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
     "turtle-syntax": ("loading", "The file is not valid Turtle; the message is the strict parser's (pyoxigraph) with line and column."),
     "unknown-prefix": ("loading", "A prefixed name uses a prefix the file does not declare."),
     "relative-iri": ("loading", "@base or a relative IRI: every IRI must be absolute or use a shared prefix."),
+    "file-name": ("loading", "A file or folder name with anything but ASCII letters, digits, '.', '_' and '-': refused before it is "
+                             "printed anywhere, and shown escaped (\\xNN) in the problem."),
+    "rdf12-syntax": ("loading", "RDF 1.2 syntax (a triple term <<( )>>, a reifier << >> or ~, an annotation {| |}, a base direction, "
+                                "VERSION), which the atlas does not use: its claims are rdf:subject/predicate/object statements."),
+    "too-many-blank-nodes": ("loading", "More than 1000 blank nodes in one file (a long collection): refused before any tool downstream "
+                                        "spends quadratic time on it."),
+    "invisible-character": ("terms", "A literal or IRI holds an invisible or bidirectional control character (zero-width space, "
+                                     "right-to-left override, ...) that makes it read as something it is not."),
+    "unicode-nfc": ("terms", "A literal or IRI is not in Unicode normalisation form C: two spellings of one text would compare unequal."),
+    "language-tag": ("terms", "An xsd:language value is not a BCP 47 language tag (RFC 5646), e.g. \"sw\" or \"zh-Hant\"."),
+    "iri-scheme": ("terms", "An IRI whose scheme is not http or https (javascript:, file:, data:, ...): the atlas links only to web pages."),
+    "ontology-scope": ("layout", "A file of ontology/ describes atlas data (an entity or a claim): facts belong in graph/, under its rules."),
     "shared-prefixes": ("layout", "A prefix is declared that is not in the project's shared list (src/llm_atlas/namespaces.py), or with another IRI."),
     "entity-path": ("layout", "The file is not at graph/<kind>/<slug>.ttl, or does not describe the entity its path names."),
     "entity-per-file": ("layout", "A file describes more than one primary entity."),
@@ -62,6 +74,27 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
     "osai-unknown-class": ("import", "A file of the index gives a dimension a class other than open, partial or closed (empty means "
                                      "not applicable); the file is skipped."),
     "osai-no-name": ("import", "A file of the index has no system name (such as the submission template); it is skipped with a warning."),
+    "committed-store": ("contribution", "A store (anything under .llm-atlas/, a store manifest, RocksDB files) is committed: it is never "
+                                        "read, since its content need not match the files; every user builds the store from the files."),
+    "submodule": ("contribution", "A git submodule (or .gitmodules): its content comes from elsewhere and bypasses every check."),
+    "needs-review": ("contribution", "The change touches code (src/, tests/, benchmarks/, .github/, .ci/, pyproject.toml, *.py, *.sh). "
+                                     "A warning: the check that ran is the base revision's, and a maintainer reads the code."),
+    "sparql-service": ("queries", "A saved query (or a query sent to the endpoint) has a SERVICE pattern: it would make the engine call "
+                                  "another server. Saved queries never reach outside the atlas; a federated example lives in docs/examples/."),
+    "sparql-dataset": ("queries", "A saved query has FROM or FROM NAMED: queries run over the atlas's own dataset (GRAPH picks files)."),
+    "sparql-update": ("queries", "A saved query is an update (INSERT, DELETE, LOAD, DROP, ...): saved queries are read-only."),
+    "query-timeout": ("queries", "A saved query of the report ran longer than the report's --query-timeout (default 60 s) and was stopped."),
+    "query-file": ("queries", "A file in queries/ that is not a saved query (<name>.rq)."),
+    "ontology-changed": ("contribution", "A warning for the reviewer: the change adds, removes or changes a rule (shape), a term or a "
+                                         "label of the ontology or a vocabulary; the data is also validated under the base's shapes."),
+    "import-manifest": ("imports", "imports/MANIFEST.json is not the record `llm-atlas import` writes (JSON with an entry per file)."),
+    "import-unlisted": ("imports", "A file in imports/ that imports/MANIFEST.json does not record: only importers write there."),
+    "import-missing": ("imports", "A file that imports/MANIFEST.json records is missing: rerun its import, never delete it by hand."),
+    "import-hand-edited": ("imports", "A file of imports/ whose SHA-256 is not the one its importer recorded: it was edited by hand."),
+    "import-not-reproducible": ("imports", "Running the file's importer again on its recorded snapshot, over this checkout, gives other "
+                                           "bytes (shown from the first line that differs): hand-edited, or out of date with graph/."),
+    "import-unverified": ("imports", "The snapshot a file of imports/ was made from is not available here, so it cannot be regenerated "
+                                     "and compared: an error for a file the change touches, a warning otherwise (CI has the snapshots)."),
     "import-unreadable": ("import", "A file of an import's snapshot cannot be read; nothing of it is imported."),
     "import-syntax": ("import", "A file of an import's snapshot does not parse (JSON that is not well formed, a file that is not UTF-8); "
                                 "the position is where the parser stopped; nothing of that file is imported, the other files are."),
@@ -69,6 +102,8 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
                                    "newer layout of the source); nothing of it is imported."),
     "import-record": ("import", "One record of a snapshot is not usable (an id that is not a Hub id, a duplicate row); it is skipped and "
                                 "the rest is imported."),
+    "import-value": ("import", "One value of a record is not usable (a Hugging Face URL that is a collection page or names another release, "
+                               "a location that is not a web address, an unknown component); it is left out and the rest of the record is imported."),
     "history-removed": ("history", "A file that existed at the base revision is gone: IRIs are never deleted; deprecate the entity instead (owl:deprecated true, dcterms:isReplacedBy)."),
 }
 

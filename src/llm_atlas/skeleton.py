@@ -47,6 +47,7 @@ FIELDS: dict[str, list[tuple[str, str, bool]]] = {
                       ("lifecycleStage", "stage", False), ("confidence", "confidence", False)],
     "recommendation": [("audience", "audience", False), ("confidence", "confidence", False)],
     "source": [],
+    "study": [],
 }
 # the claims of a finding, collaboration or recommendation are the entity itself: no statement claims
 SELF_CLAIMS = {"onramp", "challenge", "collaboration", "recommendation"}

@@ -227,7 +227,11 @@ class SparqlEndpoint:
         self.waited = 0.0
 
     def query(self, text: str, form: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> QueryResult:
-        """Send a query whose form (SELECT, ASK, CONSTRUCT, DESCRIBE) the caller knows; its answer."""
+        """Send a query whose form (SELECT, ASK, CONSTRUCT, DESCRIBE) the caller knows; its answer.
+
+        ``default_graphs`` and ``named_graphs`` make the query's dataset (the protocol's ``default-graph-uri``
+        and ``named-graph-uri``); without them the endpoint's own dataset answers.
+        """
         fields = [("query", text)] + [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
         data = urllib.parse.urlencode(fields).encode("utf-8")
         headers = {"Content-Type": "application/x-www-form-urlencoded",

@@ -23,6 +23,7 @@ import re
 
 import pyoxigraph as ox
 
+from . import sparql_guard
 from .errors import UsageError
 from .namespaces import PREFIXES
 from .suggest import did_you_mean  # at the top: the endpoint's sandboxed workers cannot open files later
@@ -142,7 +143,7 @@ def explain(text: str, error: SyntaxError, prefixes: dict[str, str] = PREFIXES) 
         last = tokens[-1]
         return SparqlSyntaxError(*_position(text, last[2]), f"the query does not parse: it ends before it is complete (near {last[1]!r}: "
                                  "an unfinished triple pattern, expression or clause?)")
-    found = re.match(r"\S{1,30}", text[offset:]).group()
+    found = re.search(r"\S{1,30}", text[offset:]).group()  # the parser may stop on a space
     return SparqlSyntaxError(line, column, f"the query does not parse at {found!r}" + _expected(expected))
 
 
@@ -183,28 +184,16 @@ def _expected(expected: str) -> str:
     return "; expected " + (names[0] if len(names) == 1 else "one of " + " ".join(names))
 
 
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
 def inert(text: str) -> str:
-    r"""The query with every SERVICE clause turned into a GRAPH clause of the same length.
+    """The query with every SERVICE clause turned into a GRAPH clause, for a syntax check that reaches no one.
 
     pyoxigraph starts evaluating a query as soon as it has parsed it, and evaluates SERVICE by sending the
     request (measured: an empty store connects to the service before ``query()`` returns). A syntax check
-    must reach no one, so it parses this text: the same grammar, and nothing to fetch. ``\uXXXX`` escapes
-    are expanded first, as SPARQL 1.1 reads them, so that an escaped keyword is seen too.
+    must reach no one, so it parses this text: the same grammar, and nothing to fetch. What counts as a SERVICE
+    is what pyoxigraph reads as one (it matches keywords without a word boundary, and expands ``\\u`` escapes
+    only inside strings and IRIs): :func:`llm_atlas.sparql_guard.without_service`.
     """
-    if "\\u" in text or "\\U" in text:
-        text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    out, last, tokens = [], 0, _tokens(text)
-    for i, (kind, value, start) in enumerate(tokens):
-        if kind == "word" and value.upper() == "SERVICE":
-            end = start + len(value)
-            if i + 1 < len(tokens) and tokens[i + 1][0] == "word" and tokens[i + 1][1].upper() == "SILENT":
-                end = tokens[i + 1][2] + len(tokens[i + 1][1])
-            out += [text[last:start], "GRAPH".ljust(end - start)]
-            last = end
-    return "".join(out) + text[last:]
+    return sparql_guard.without_service(text)
 
 
 def parse_only(text: str, prefixes: dict[str, str] = PREFIXES, substitutions: dict | None = None):

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import gitrepo
 from .errors import InvalidData, Problem
 from .layout import SourceFile, record_base, source_files
 from .loader import LoadedFile, import_quads, load_file
 from .progress import progress
-from .store import Manifest, open_store, read_manifest, replace_store_dir, write_manifest
+from .store import Manifest, manifest_path, open_store, read_manifest, replace_store_dir, write_manifest
 
 
 @dataclass
@@ -54,12 +55,39 @@ def _parse_all(sources: list[SourceFile], parse: bool = True) -> list[LoadedFile
     return loaded
 
 
+def committed_store(root: Path, store_dir: Path) -> list[str]:
+    """The files of the store (and its manifest) that git tracks in the checkout: a store someone committed.
+
+    Such a store is never read: its manifest can be made to match the files while the store holds anything.
+    """
+    try:
+        store, manifest = store_dir.resolve(), manifest_path(store_dir).resolve()
+        top = root.resolve()
+    except OSError:
+        return []
+    if not store.is_relative_to(top) or not gitrepo.is_toplevel(top):
+        return []
+    return [path for _, path in gitrepo.tracked(top, store.relative_to(top).as_posix(), manifest.relative_to(top).as_posix())]
+
+
+def refuse_committed_store(root: Path, store_dir: Path) -> None:
+    committed = committed_store(root, store_dir)
+    if committed:
+        first = min(committed)
+        raise InvalidData([Problem(first, 1, 1, "committed-store",
+                                   f"the store is committed ({len(committed)} file(s) tracked by git, first {first}): it is never read; "
+                                   "remove it from git (git rm -r --cached .llm-atlas) and build it from the files")],
+                          "a committed store is never read: the store was left unchanged")
+
+
 def stage(root: Path, store_dir: Path, *, force: bool = False, tolerant: bool = False, parse_full: bool = True) -> Staged:
     """Find and parse what changed.
 
-    Raises :class:`InvalidData` if a changed file does not parse; with ``tolerant``, such files are left
-    out and their problems kept in ``Staged.failed`` instead (a staged view for checks, never committed).
+    Raises :class:`InvalidData` if a changed file does not parse, or if the store is one that git tracks;
+    with ``tolerant``, files that do not parse are left out and their problems kept in ``Staged.failed``
+    instead (a staged view for checks, never committed).
     """
+    refuse_committed_store(root, store_dir)
     started = time.perf_counter()
     sources = source_files(root)
     manifest = None if force else read_manifest(store_dir)

@@ -1,7 +1,9 @@
-"""Checks that SHACL cannot make: how entities map to files.
+"""Checks that SHACL cannot make: how entities map to files, and what each folder may hold.
 
-One primary entity per file of graph/, its IRI named by the file's path, the class its folder promises,
-nodes it owns named by fragments of its IRI, no blank nodes, and only the shared prefixes.
+Every file: the term rules (llm_atlas.terms). A file of graph/: one primary entity, its IRI named by the
+file's path, the class its folder promises, nodes it owns named by fragments of its IRI, no blank nodes, and
+only the shared prefixes. A file of ontology/: only the ontology's own terms (and external terms it
+annotates), never atlas entities or claims about them, which belong in graph/.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from .errors import Problem
-from .layout import GRAPH_DIR
-from .loader import LineIndex
-from .namespaces import BASE, KINDS, PREFIXES, RDF_TYPE, SLUG
+from .layout import GRAPH_DIR, ONTOLOGY_DIR
+from .loader import LineIndex, blank_node_position
+from .namespaces import BASE, KINDS, ONTOLOGY, PREFIXES, RDF_TYPE, SLUG
+from .terms import term_problems
 
 _PREFIX_LINE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
 
@@ -29,7 +32,37 @@ def expected_iri(relpath: str) -> tuple[str, str, str] | None:
 
 
 def check_file(relpath: str, quads: Iterable[ox.Quad], text: str) -> list[Problem]:
-    """Problems of one graph/ file, given its triples and its text (for prefixes and line numbers)."""
+    """Problems of one file, given its triples and its text (for prefixes and line numbers)."""
+    quads = list(quads)
+    problems = term_problems(relpath, quads, text)
+    if relpath.startswith(ONTOLOGY_DIR + "/"):
+        return problems + ontology_scope(relpath, quads, text)
+    if relpath.startswith(GRAPH_DIR + "/"):
+        return problems + _entity_file(relpath, quads, text)
+    return problems
+
+
+def ontology_scope(relpath: str, quads: list[ox.Quad], text: str) -> list[Problem]:
+    """An ontology file describes ontology terms: a triple about an atlas entity or its claims is refused.
+
+    The ontology is validated with the data, so a fact written there (a sponsor, a country, with a claim
+    that backs it) would otherwise reach every answer without going through graph/ and its rules.
+    """
+    index = LineIndex(text, _declared(text))
+    problems = []
+    for subject in sorted({q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}):
+        if subject.startswith(BASE) and not subject.startswith(ONTOLOGY):
+            problems.append(Problem(relpath, index.subject_line(subject) or 1, 1, "ontology-scope",
+                                    f"ontology/ holds the ontology's terms, concepts and shapes; <{subject}> is atlas data: "
+                                    "describe it in its file under graph/ (docs/data-model.md)", focus=subject))
+    return problems
+
+
+def _declared(text: str) -> dict[str, str]:
+    return {m.group(1) or "": m.group(2) for m in map(_PREFIX_LINE.match, text.splitlines()) if m}
+
+
+def _entity_file(relpath: str, quads: list[ox.Quad], text: str) -> list[Problem]:
     problems: list[Problem] = []
     declarations: list[tuple[str, str, int]] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -38,8 +71,8 @@ def check_file(relpath: str, quads: Iterable[ox.Quad], text: str) -> list[Proble
             declarations.append((match.group(1) or "", match.group(2), number))
     index = LineIndex(text, {p: iri for p, iri, _ in declarations})
 
-    def add(rule: str, message: str, line: int = 0, focus: str = "", col: int = 0) -> None:
-        problems.append(Problem(relpath, line, col, rule, message, focus=focus))
+    def add(rule: str, message: str, line: int = 1, focus: str = "", col: int = 1) -> None:
+        problems.append(Problem(relpath, line or 1, col, rule, message, focus=focus))
 
     for prefix, iri, line in declarations:  # every declaration: a prefix may be bound twice
         if PREFIXES.get(prefix) != iri:
@@ -54,7 +87,7 @@ def check_file(relpath: str, quads: Iterable[ox.Quad], text: str) -> list[Proble
     if kind not in KINDS:
         add("entity-path", f"unknown kind folder graph/{kind}/: use one of {', '.join(sorted(KINDS))}")
         return problems
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):  # fullmatch: the pattern's $ would let a trailing newline through
         add("entity-path", f"file name {slug!r} is not a slug: lowercase letters, digits and single hyphens, e.g. open-llm-leaderboard.ttl")
 
     subjects: set[str] = set()
@@ -62,7 +95,8 @@ def check_file(relpath: str, quads: Iterable[ox.Quad], text: str) -> list[Proble
     for quad in quads:
         for term in (quad.subject, quad.object):
             if isinstance(term, ox.BlankNode):
-                add("blank-node", "blank nodes are not allowed: name the node with a fragment of the entity IRI, e.g. <" + iri + "#claim-name>")
+                line, col = blank_node_position(text)
+                add("blank-node", "blank nodes are not allowed: name the node with a fragment of the entity IRI, e.g. <" + iri + "#claim-name>", line, col=col)
                 break
         if isinstance(quad.subject, ox.NamedNode):
             subjects.add(quad.subject.value)
@@ -82,7 +116,7 @@ def check_file(relpath: str, quads: Iterable[ox.Quad], text: str) -> list[Proble
         if "#" not in subject:
             continue
         owner, fragment = subject.split("#", 1)
-        if owner != iri or not SLUG.match(fragment):
+        if owner != iri or not SLUG.fullmatch(fragment):
             add("owned-node", f"a node in this file is named <{iri}#name> with a slug-like name; <{subject}> is not", index.subject_line(subject), subject)
     # Dedupe repeated blank-node reports: one per file is enough to act on.
     seen: set[tuple] = set()

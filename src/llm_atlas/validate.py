@@ -47,7 +47,7 @@ def validate(root: Path, by_file: dict[str, list[ox.Quad]], *, focus_files: set[
     graph_of = subject_files(by_file)
     problems: list[Problem] = []
     for relpath, quads in progress(sorted(by_file.items()), desc="validate: files"):
-        if relpath.startswith("graph/") and (focus_files is None or relpath in focus_files):
+        if focus_files is None or relpath in focus_files:  # every folder: the term rules apply to all files
             try:
                 text = (root / relpath).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):

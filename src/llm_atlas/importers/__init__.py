@@ -13,14 +13,16 @@ from pathlib import Path
 from ..errors import UsageError
 from .base import Importer, ImportReport
 from .data_provenance import DataProvenanceImporter
+from .helm import HelmImporter
 from .hf_hub import HubImporter
 from .licences import LicencesImporter
+from .mot import MotImporter
 from .open_llm_leaderboard import LeaderboardImporter
 from .osai_index import OsaiImporter
 from .run import run_import
 
-REGISTRY: dict[str, Importer] = {imp.source: imp for imp in (LicencesImporter(), HubImporter(), LeaderboardImporter(), DataProvenanceImporter(),
-                                                               OsaiImporter())}
+REGISTRY: dict[str, Importer] = {imp.source: imp for imp in (LicencesImporter(), HubImporter(), LeaderboardImporter(), MotImporter(),
+                                                               HelmImporter(), DataProvenanceImporter(), OsaiImporter())}
 ALIASES = {"osai": "osai-index"}  # the command the index's first importer had
 
 

@@ -83,6 +83,9 @@ class Ref:
     ``kind`` is one of :data:`KIND_CLASSES`. ``name`` is the source's own name for it (also its label when
     the record creates the entity). ``creator`` is the organisation that makes it, itself a Ref.
     ``iri`` names an entity the importer knows exactly (a curated one, or one of its own by design).
+    ``owner`` is a namespace the creator publishes under when the source implies one (HELM's ``meta`` of
+    ``meta/llama-3-8b``, the Hub namespace of the release whose base model a record names): names of releases
+    in a Hub namespace that spells or starts with it count as the creator's.
     """
 
     kind: str
@@ -92,6 +95,7 @@ class Ref:
     repo: str = ""
     creator: Ref | None = None
     iri: str = ""
+    owner: str = ""
 
     def __post_init__(self):
         if self.kind not in KIND_CLASSES:
@@ -104,7 +108,28 @@ class Ref:
         return self.hf_id or self.name or self.iri
 
 
-Value = "Ref | ox.NamedNode | ox.Literal"
+@dataclass(frozen=True)
+class Link:
+    """A link to an entity a source names only by name (and creator), such as a base model written "Llama-2-13B".
+
+    Written as ``predicate -> entity`` when exactly one entity the atlas (or this import) already has answers to
+    ``ref``; otherwise the source's name is kept as a literal on ``name_predicate``, a tie is listed for review,
+    and no entity is created, since a name alone may be a family, a typo or a licence written in the wrong field.
+    A link from an entity to itself is not written (a release whose origin is itself is a base model).
+    """
+
+    ref: Ref
+    name_predicate: str
+
+
+@dataclass(frozen=True)
+class Owned:
+    """The value ``<record IRI>#<fragment>``: a node the record owns (see :attr:`Record.nodes`), linked from the subject."""
+
+    fragment: str
+
+
+Value = "Ref | Link | Owned | ox.NamedNode | ox.Literal"
 
 
 @dataclass
@@ -132,8 +157,11 @@ class Record:
     # entities the importer found the record could be linked to without a key deciding (several families that
     # answer to a system's name): listed for review as atlas:candidate, never chosen
     candidates: list[str] = field(default_factory=list)
+    label: str = ""  # the label of an entity the record creates (default: the subject's name)
+    modified: str = ""  # xsd:date on which the source last changed the record, when it says (dcterms:modified)
     reference_only: bool = False
     confidence: str = "stated"
+    problems: list[Problem] = field(default_factory=list)  # values of this record left out, with file:line and why
 
     def add(self, predicate: str, value) -> None:
         if value is None or value == "":
@@ -173,11 +201,14 @@ class ImportReport:
     ambiguous: list[str] = field(default_factory=list)  # "record: candidates"
     skipped: list[Problem] = field(default_factory=list)
     matched_by: dict[str, int] = field(default_factory=dict)
+    left_out: list[Problem] = field(default_factory=list)  # values of kept records left out (a warning each)
+    links: dict[str, int] = field(default_factory=dict)  # links by name (Link): linked, to itself, not found, ambiguous
     triples: int = 0
     facts: int = 0
     records: int = 0
     changed: bool = False
     seconds: float = 0.0
+    snapshot_version: str = ""  # the snapshot's version as the importer read it (given, from git, or a README beside it)
 
     @property
     def has_errors(self) -> bool:
@@ -185,10 +216,13 @@ class ImportReport:
 
     def summary(self) -> str:
         keys = ", ".join(f"{n} by {k}" for k, n in sorted(self.matched_by.items()))
+        links = ", ".join(f"{self.links[k]} {k}" for k in ("linked", "to itself", "not found", "ambiguous") if self.links.get(k))
         return (
             f"import {self.source}: {self.read} records read, {self.matched} matched to existing entities"
             f"{f' ({keys})' if keys else ''}, {self.created} entities created ({self.references} known by reference only), "
-            f"{len(self.ambiguous)} ambiguous, {len(self.skipped)} skipped; {self.facts} facts in {self.records} record graphs, "
+            f"{len(self.ambiguous)} ambiguous, {len(self.skipped)} skipped"
+            f"{f', {len(self.left_out)} values left out' if self.left_out else ''}{f'; links by name: {links}' if links else ''}; "
+            f"{self.facts} facts in {self.records} record graphs, "
             f"{self.triples} triples ({self.triples / self.facts if self.facts else 0:.2f} per fact) -> {self.output}"
             f"{'' if self.changed else ' (unchanged)'}; {self.seconds:.1f} s"
         )
@@ -196,8 +230,11 @@ class ImportReport:
     def to_text(self) -> str:
         lines = [self.summary()]
         if self.ambiguous:
-            lines.append(f"ambiguous ({len(self.ambiguous)}), kept as entities of their own and listed for review:")
+            lines.append(f"ambiguous ({len(self.ambiguous)}), listed for review (a record's entity kept apart, a link kept as a name):")
             lines += [f"  {a}" for a in self.ambiguous]
+        if self.left_out:
+            lines.append(f"values left out ({len(self.left_out)}), the rest of each record imported:")
+            lines += [f"  {p.as_text()}" for p in sort_problems(self.left_out)]
         if self.skipped:
             lines.append(f"skipped ({len(self.skipped)}):")
             lines += [f"  {p.as_text()}" for p in sort_problems(self.skipped)]
@@ -237,6 +274,7 @@ class Importer:
     # whose several records describe parts of one entity (the Data Provenance Collection's subsets of one Hub
     # dataset each state their own licences; the dataset carries them all).
     additive: frozenset[str] = frozenset()
+    reads: tuple[str, ...] = ()  # files of the checkout besides graph/ and imports/ whose content changes the output
 
     def snapshot(self, path: Path, version: str | None) -> Snapshot:
         raise NotImplementedError

@@ -413,6 +413,7 @@ class OsaiImporter(Importer):
     source = SOURCE_KEY
     title = "the European Open Source AI Index"
     precedence = 60
+    reads = (VOCABULARY,)  # the openness dimensions and classes the index's judgements name
 
     # -- the snapshot ----------------------------------------------------------------------------------------
 
@@ -456,7 +457,7 @@ class OsaiImporter(Importer):
         """The families of the atlas the system's name (or its end model's) picks out, versions dropped; several are
         narrowed by the system's makers."""
         keys = {name_key(n) for n in (system.name, system.end_model_name) if n} - {""}
-        found = sorted(f.iri for f in self._families if keys & {name_key(n) for n in {f.label, *f.alt} if n})
+        found = sorted(f.iri for f in self._families if keys & {name_key(n) for n in {f.label, *f.names} if n})
         if len(found) > 1 and makers:
             narrowed = [f for f in found if self._index.entities[f].creators & makers]
             if narrowed:

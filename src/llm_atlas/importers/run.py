@@ -24,6 +24,8 @@ from .base import (
     A,
     Importer,
     ImportReport,
+    Link,
+    Owned,
     Record,
     Ref,
     literal,
@@ -43,6 +45,10 @@ SINGLE_VALUED = {ATLAS + p for p in ("license", "releaseDate", "dateCreated", "p
 # A release has one base model whatever the kind of derivation (a merge has several: not in this group).
 BASE_MODEL_GROUP = {ATLAS + p for p in ("baseModel", "fineTunedFrom", "quantizedFrom", "adapterOf", "continuedPretrainingOf", "distilledFrom")}
 DERIVATIONS = BASE_MODEL_GROUP | {ATLAS + "mergedFrom", ATLAS + "derivedFrom", ATLAS + "trainedOn"}
+# A fact that goes with another of the same record: when the record's licence is kept as a differing statement,
+# its spelling of the licence is said of that statement (else the entity would show one source's spelling beside
+# another's licence, and the disagreement would be listed twice).
+COMPANIONS = {ATLAS + "licenseName": ATLAS + "license"}
 
 
 def _term(value) -> ox.NamedNode | ox.Literal:
@@ -104,17 +110,20 @@ class _Run:
 
     # -- entities ----------------------------------------------------------------------------------------
 
-    def core(self, iri: str, ref: Ref, description: str, graph: ox.NamedNode) -> None:
-        """Type, label, description and source of an entity this import created (once, in the first record about it)."""
+    def core(self, iri: str, ref: Ref, description: str, graph: ox.NamedNode, label: str = "") -> None:
+        """Type, label, description and source of an entity this import created (once, in the first record about it).
+
+        An organisation an import creates is not one of the study's sample (atlas:inSample false): the sample is
+        the curated graph's."""
         if iri in self.cored:
             return
         self.cored.add(iri)
         for cls in kind_classes(ref.kind):
             self.add(iri, A, cls, graph)
+        self.add(iri, RDFS + "label", literal(label or ref.name or ref.hf_id or iri.rsplit("/", 1)[-1], language="en"), graph)
+        self.add(iri, DCTERMS + "description", literal(description or self.importer.describe(ref.kind, ref.name), language="en"), graph)
         if ref.kind in ("organization", "project"):  # the study's sample is curated: nothing an import creates is in it
             self.add(iri, ATLAS + "inSample", literal("false", XSD + "boolean"), graph)
-        self.add(iri, RDFS + "label", literal(ref.name or ref.hf_id or iri.rsplit("/", 1)[-1], language="en"), graph)
-        self.add(iri, DCTERMS + "description", literal(description or self.importer.describe(ref.kind, ref.name), language="en"), graph)
         self.provenance(iri, graph)
 
     def provenance(self, iri: str, graph: ox.NamedNode) -> None:
@@ -126,7 +135,26 @@ class _Run:
             resolution = self.reconciler.resolve_named(value)
             self.pending_refs.setdefault(resolution.iri, (value, resolution, location))
             return ox.NamedNode(resolution.iri)
+        if isinstance(value, Owned):
+            return ox.NamedNode(f"{graph.value}#{value.fragment}")
         return _term(value)
+
+    def link(self, record: Record, subject: str, predicate: str, link: Link) -> tuple[str, ox.NamedNode | ox.Literal] | None:
+        """The fact a Link gives: to the one entity that answers to it, or the source's name kept as a literal."""
+        found = self.reconciler.find(link.ref)
+        counts = self.report.links
+        if found.iri == subject:
+            counts["to itself"] = counts.get("to itself", 0) + 1
+            return None
+        if found.iri:
+            counts["linked"] = counts.get("linked", 0) + 1
+            return predicate, ox.NamedNode(found.iri)
+        if found.candidates:
+            counts["ambiguous"] = counts.get("ambiguous", 0) + 1
+            self.report.ambiguous.append(f"{record.location} {_local(predicate)} {link.ref.display!r} (kept as a name): " + ", ".join(found.candidates))
+        else:
+            counts["not found"] = counts.get("not found", 0) + 1
+        return link.name_predicate, literal(link.ref.name)
 
     # -- a record ----------------------------------------------------------------------------------------
 
@@ -144,6 +172,9 @@ class _Run:
         self.add(rec, ATLAS + "inImport", self.import_node)
         if record.reference_only:
             self.add(rec, ATLAS + "knownByReferenceOnly", literal("true", XSD + "boolean"))
+        if record.modified:
+            self.add(rec, DCTERMS + "modified", literal(record.modified, XSD + "date"))
+        report.left_out += record.problems
         if subject.outcome == "known":
             if subject.key:
                 self.add(rec, ATLAS + "matchedBy", MATCHKEY + subject.key)
@@ -157,14 +188,26 @@ class _Run:
 
         known = self.index.entities.get(subject.iri)
         if subject.outcome in ("new", "again"):
-            self.core(subject.iri, record.subject, record.description, graph)
+            self.core(subject.iri, record.subject, record.description, graph, record.label)
         elif known is not None and not known.curated:
             self.provenance(subject.iri, graph)
         curated = known is not None and known.curated
 
+        diverted: dict[str, str] = {}  # predicate -> the differing statement this record's fact became
         for predicate, raw in record.facts:
-            value = self.value(raw, graph, record.location)
-            self.fact(rec, graph, subject.iri, predicate, value, curated, known)
+            if isinstance(raw, Link):
+                linked = self.link(record, subject.iri, predicate, raw)
+                if linked is None:
+                    continue
+                predicate, value = linked
+            else:
+                value = self.value(raw, graph, record.location)
+            if COMPANIONS.get(predicate) in diverted:
+                self.add(diverted[COMPANIONS[predicate]], predicate, value, graph)
+                continue
+            statement = self.fact(rec, graph, subject.iri, predicate, value, curated, known)
+            if statement:
+                diverted.setdefault(predicate, statement)
         for other, predicate, raw in record.about:
             resolution = self.reconciler.resolve_named(other)
             self.pending_refs.setdefault(resolution.iri, (other, resolution, record.location))
@@ -175,12 +218,13 @@ class _Run:
             for predicate, raw in facts:
                 self.add(node, predicate, self.value(raw, graph, record.location), graph)
 
-    def fact(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value, curated: bool, known) -> None:
+    def fact(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value, curated: bool, known) -> str:
+        """Write one fact of a record; when it is kept as a differing statement instead, that statement's IRI (else "")."""
         if isinstance(value, ox.NamedNode) and value.value == subject and predicate in DERIVATIONS:
-            return  # two names a source gives for one thing (a collection and the repository it is) derive nothing from each other
+            return ""  # two names a source gives for one thing (a collection and the repository it is) derive nothing from each other
         written = str(value)
         if curated and (predicate, written) in self.index.curated_facts.get(subject, ()):
-            return  # the curated file says it already, with its own claim; the record's atlas:describes corroborates it
+            return ""  # the curated file says it already, with its own claim; the record's atlas:describes corroborates it
         earlier: set[str] = set()
         if known is not None:
             group = BASE_MODEL_GROUP if predicate in BASE_MODEL_GROUP else {predicate}
@@ -192,15 +236,17 @@ class _Run:
             # of several records of an import whose records describe parts of one entity (Importer.additive)
             others = set() if predicate in self.importer.additive else {v for v, recs in mine.items() if recs - {rec}}
             if (earlier and written not in earlier) or (others and written not in others):
-                self.differing(rec, graph, subject, predicate, value)
-                return
+                return self.differing(rec, graph, subject, predicate, value)
             if written in earlier:
-                return  # said already by a source of higher precedence: the record's atlas:describes corroborates it
+                return ""  # said already by a source of higher precedence: the record's atlas:describes corroborates it
             mine[written].add(rec)
         self.add(subject, predicate, value, graph)
         if curated:  # the curated graph's rule: every claim-property fact on a curated entity has its statement claim
             shown = value.value.rsplit("/", 1)[-1] if isinstance(value, ox.NamedNode) else value.value
-            claim = f"{subject}#{self.importer.source}-{_local(predicate)}-{slugify(shown, 40) or short_hash(written)}"
+            slug = slugify(shown, 40)
+            if not slug or slug != slugify(shown, 1000):  # cut short: two values may share the first 40 characters
+                slug = "-".join(filter(None, (slug, short_hash(written))))
+            claim = f"{subject}#{self.importer.source}-{_local(predicate)}-{slug}"
             self.add(claim, A, ATLAS + "StatementClaim", graph)
             self.add(claim, RDF + "subject", subject, graph)
             self.add(claim, RDF + "predicate", predicate, graph)
@@ -208,8 +254,9 @@ class _Run:
             self.add(claim, ATLAS + "source", self.source, graph)
             self.add(claim, ATLAS + "confidence", CONFIDENCE + "stated", graph)
             self.add(claim, PROV + "wasDerivedFrom", rec, graph)
+        return ""
 
-    def differing(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value) -> None:
+    def differing(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value) -> str:
         node = f"{rec}#differs-{_local(predicate)}-{short_hash(str(value))}"
         self.add(node, A, ATLAS + "DifferingStatement", graph)
         self.add(node, RDF + "subject", subject, graph)
@@ -218,12 +265,14 @@ class _Run:
         self.add(node, ATLAS + "source", self.source, graph)
         self.add(node, ATLAS + "confidence", CONFIDENCE + "stated", graph)
         self.add(node, PROV + "wasDerivedFrom", rec, graph)
+        return node
 
     # -- entities only linked to -------------------------------------------------------------------------
 
     def write_references(self) -> None:
         """An entity a record links to but no record describes gets a record of its own, marked reference only,
-        so that no link dangles."""
+        so that no link dangles. The record states the identifier the link names it by (its Hub id): that is what
+        the atlas knows of it, and what a later import recognises it by."""
         while self.pending_refs:
             iri, (ref, resolution, location) = min(self.pending_refs.items())
             del self.pending_refs[iri]
@@ -258,6 +307,7 @@ def run_import(importer: Importer, path: Path, root: Path, registry: dict, *, ve
     index = AtlasIndex.read(root, import_files_before(root, importer.precedence, registry))
     importer.prepare(index)
     run = _Run(importer, index, snapshot)
+    run.report.snapshot_version = snapshot.version if snapshot.version != "unknown" else ""
     records: list[Record] = []
     for item in importer.records(path):
         if isinstance(item, Problem):
@@ -274,6 +324,8 @@ def run_import(importer: Importer, path: Path, root: Path, registry: dict, *, ve
     resolved = []
     for record in records:  # subjects first, so that a link to an entity another record describes is not a reference
         resolution = run.reconciler.resolve_named(record.subject)
+        if resolution.outcome == "known":
+            run.reconciler.alias(resolution.iri, record.subject)
         run.described.add(resolution.iri)
         if resolution.outcome == "new":
             run.report.created += 1

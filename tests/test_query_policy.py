@@ -1,0 +1,145 @@
+"""The saved-query policy: refused with SERVICE, FROM, an update or no header; never run where it could reach out;
+run by the report under a timeout. A canary server on 127.0.0.1 records any request a query makes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from llm_atlas import Atlas
+from llm_atlas.cli import main
+from llm_atlas.errors import InvalidData
+from llm_atlas.query import load_saved_queries, saved_query_problems
+from llm_atlas.worker import Worker, WorkerFailed, WorkerTimeout
+
+from .conftest import make_checkout
+
+HEADER = "#+ summary: {name}\n#+ question: a fixture\n#+ tags: study\n"
+
+
+class Canary:
+    """A TCP server that only counts the connections it receives."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.calls = 0
+        self.server.settimeout(0.2)
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                continue
+            self.calls += 1
+            conn.close()
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.server.close()
+
+
+@pytest.fixture
+def canary():
+    server = Canary()
+    yield server
+    server.close()
+
+
+def write_query(root: Path, name: str, body: str) -> Path:
+    path = root / "queries" / f"{name}.rq"
+    path.write_text(HEADER.format(name=name) + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("body, rule", [
+    ("SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}\n", "sparql-service"),
+    ("ASK {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}\n", "sparql-service"),
+    ('SELECT ?s WHERE {{\n  ?s ?p "x\\u005C" . SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} # "\n}}\n', "sparql-service"),
+    ("SELECT ?s FROM <http://127.0.0.1:{port}/data.ttl> WHERE {{ ?s ?p ?o }}\n", "sparql-dataset"),
+    ("LOAD <http://127.0.0.1:{port}/data.ttl>\n", "sparql-update"),
+])
+def test_loading_a_saved_query_never_runs_it(body, rule, mini, canary, tmp_path, capsys):
+    """`queries`, the report and serve load saved queries; loading one refuses it, and reaches nothing."""
+    path = write_query(mini, "outside", body.format(port=canary.port))
+    assert [p.rule for p in saved_query_problems(path, "queries/outside.rq")] == [rule]
+    with pytest.raises(InvalidData) as refused:
+        load_saved_queries(mini / "queries", mini)
+    assert [(p.path, p.rule) for p in refused.value.problems] == [("queries/outside.rq", rule)]
+    assert main(["--root", str(mini), "--store", str(tmp_path / "store"), "queries"]) == 1
+    assert main(["--root", str(mini), "--store", str(tmp_path / "store"), "report", "--out", str(tmp_path / "report")]) == 1
+    out = capsys.readouterr().out
+    assert "queries/outside.rq" in out and f"[{rule}]" in out
+    assert not (tmp_path / "report").exists()
+    time.sleep(0.3)
+    assert canary.calls == 0
+
+
+def test_a_saved_query_without_a_header_is_refused(mini):
+    path = mini / "queries" / "bare.rq"
+    path.write_text("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s\n", encoding="utf-8")
+    problems = saved_query_problems(path, "queries/bare.rq")
+    assert {(p.rule, p.line, p.col) for p in problems} == {("query-header", 1, 1)}
+    assert len(problems) == 3  # summary, question and tags
+
+
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE {\n  ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o\n}\n"
+
+
+def test_the_report_stops_a_query_that_never_finishes(tmp_path):
+    root = make_checkout(tmp_path / "atlas")
+    write_query(root, "endless", ENDLESS)
+    atlas = Atlas.open(root, tmp_path / "store")
+    started = time.perf_counter()
+    with pytest.raises(InvalidData) as stopped:
+        atlas.report(tmp_path / "report", query_timeout=3)
+    assert time.perf_counter() - started < 60
+    [problem] = stopped.value.problems
+    assert (problem.path, problem.line, problem.col, problem.rule) == ("queries/endless.rq", 1, 1, "query-timeout")
+    assert "3 s" in problem.message
+    assert not (tmp_path / "report").exists()  # nothing half-written
+    atlas.close()
+
+
+def test_the_report_answers_in_a_worker_as_it_did_in_process(tmp_path):
+    root = make_checkout(tmp_path / "atlas")
+    atlas = Atlas.open(root, tmp_path / "store")
+    isolated = atlas.report(tmp_path / "report")
+    from llm_atlas import report as report_job
+
+    in_process = report_job.make_report(atlas.store, atlas.saved_queries(), None, figures=False)
+    answers = [(s.query.name, s.result.variables, s.result.rows) for s in isolated.sections]
+    assert answers == [(s.query.name, s.result.variables, s.result.rows) for s in in_process.sections]
+    assert answers and any(rows for _, _, rows in answers)
+    atlas.close()
+
+
+def test_the_cli_report_exits_1_on_a_timeout(tmp_path, capsys):
+    root = make_checkout(tmp_path / "atlas")
+    write_query(root, "endless", ENDLESS)
+    code = main(["--root", str(root), "--store", str(tmp_path / "store"), "report", "--out", str(tmp_path / "r"), "--query-timeout", "2"])
+    assert code == 1
+    assert "queries/endless.rq:1:1: error [query-timeout]" in capsys.readouterr().out
+    assert main(["--root", str(root), "report", "--query-timeout", "0"]) == 2
+
+
+def test_the_worker_times_out_crashes_and_recovers():
+    with Worker() as worker:  # standard functions: the child imports what it runs by name
+        assert worker.call(divmod, 7, 2, timeout=30) == (3, 1)
+        with pytest.raises(WorkerTimeout):
+            worker.call(time.sleep, 30, timeout=0.5)
+        assert worker.call(divmod, 7, 2, timeout=30) == (3, 1)  # a new child
+        with pytest.raises(WorkerFailed, match="died"):
+            worker.call(os._exit, 3, timeout=30)
+        with pytest.raises(WorkerFailed, match="ZeroDivisionError"):
+            worker.call(divmod, 1, 0, timeout=30)
