@@ -271,7 +271,7 @@ SEVERAL_FILES = {
     # a label the import reconciles by: the import would now match otherwise
     "reconciled-label-changed": {"edit": ("graph/model/alpha-7b.ttl", '"Alpha-7B"@en', '"Alpha Seven"@en')},
     # the import's own file edited by hand, the digest updated to match
-    "import-edited-with-digest": {"edit": ("imports/osai-index.ttl", "atlas:opennessClass openness:partial", "atlas:opennessClass openness:open"),
+    "import-edited-with-digest": {"edit": ("imports/osai-index.trig", "atlas:opennessClass openness:partial", "atlas:opennessClass openness:open"),
                                   "digest": True},
     # the same model added to graph/, and the import rerun as it should be: clean
     "import-rerun-after-curation": {"add": {"graph/model/epsilon-coder.ttl": CURATED_EPSILON.replace('"epsilon/coder-1b"', '"gamma-org/Epsilon-Coder-1B"')
@@ -290,7 +290,7 @@ def apply_change(repo: Path, change: dict) -> None:
         edit(repo, *change["edit"])
     if change.get("digest"):
         manifest = json.loads((repo / "imports/MANIFEST.json").read_text())
-        manifest["files"]["imports/osai-index.ttl"]["sha256"] = digest((repo / "imports/osai-index.ttl").read_bytes())
+        manifest["files"]["imports/osai-index.trig"]["sha256"] = digest((repo / "imports/osai-index.trig").read_bytes())
         (repo / "imports/MANIFEST.json").write_text(json.dumps(manifest))
     if change.get("reimport"):
         Atlas.open(repo, repo.parent / "reimport-store").import_osai(OSAI_INDEX, snapshots=FIXTURES)

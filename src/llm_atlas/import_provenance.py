@@ -43,7 +43,9 @@ def _source_regenerator(source: str) -> Regenerator:
 
         # write=False: the import renders the file and compares it with the one in the checkout, writing nothing
         report = import_source(source, snapshot, root, version=commit, write=False)
-        return (1, 1) if report.changed else None
+        if report.rendered is None or report.rendered.encode("utf-8") == data:
+            return None
+        return first_difference(data, report.rendered.encode("utf-8"))  # the line a check points at
 
     from .importers import REGISTRY
 

@@ -209,6 +209,7 @@ class ImportReport:
     changed: bool = False
     seconds: float = 0.0
     snapshot_version: str = ""  # the snapshot's version as the importer read it (given, from git, or a README beside it)
+    rendered: str | None = field(default=None, repr=False)  # the file's text, kept only when nothing is written
 
     @property
     def has_errors(self) -> bool:

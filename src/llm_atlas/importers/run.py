@@ -344,6 +344,8 @@ def run_import(importer: Importer, path: Path, root: Path, registry: dict, *, ve
     out = root / run.report.output
     old = out.read_text(encoding="utf-8") if out.is_file() else None
     run.report.changed = old != text
+    if not write:
+        run.report.rendered = text  # what the file would hold: a check compares it with the committed bytes
     if write and run.report.changed:
         atomic_write_text(out, text)
     return timed(run.report, started)
