@@ -75,7 +75,7 @@ OSAI_INDEX = FIXTURES / "osai" / "index"  # a snapshot, named "osai/index" under
 
 
 def make_import_checkout(dest: Path) -> Path:
-    """The small fixture graph with the fixture index imported: imports/osai-index.ttl recorded in imports/MANIFEST.json.
+    """The small fixture graph with the fixture index imported: imports/osai-index.trig recorded in imports/MANIFEST.json.
 
     The snapshots folder is ``FIXTURES``: a check regenerates the import from ``FIXTURES / "osai/index"``.
     """

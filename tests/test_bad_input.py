@@ -7,7 +7,7 @@ A case is a folder ``fixtures/bad/<case>/``: the files it adds or replaces, by p
      "severity": "warning",                      # optional: the rule warns (exit 0), for a reviewer to read
      "template": "imports",                      # optional: the checkout with the fixture index imported
      "edit": [{"path": ..., "old": ..., "new": ...}],   # optional: replace text in a file of the checkout
-     "manifest_digest": "imports/osai-index.ttl",  # optional: record the edited file's digest in imports/MANIFEST.json
+     "manifest_digest": "imports/osai-index.trig",  # optional: record the edited file's digest in imports/MANIFEST.json
      "git_add": true,                            # optional: stage the case's files (committed, as in a pull request)
      "store": "in-tree",                         # optional: the store is .llm-atlas/store inside the checkout
      "generate": "nesting",                      # optional: the file is made here, not stored

@@ -248,13 +248,13 @@ CURATED_EPSILON = '''@prefix atlas: <https://w3id.org/llm-atlas/ontology/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix source: <https://w3id.org/llm-atlas/source/> .
 
-model:epsilon-coder a atlas:Model ;
-    rdfs:label "Epsilon Coder"@en ;
+model:gamma-org-epsilon-coder-1b a atlas:Model, atlas:ModelRelease ;
+    rdfs:label "Epsilon-Coder-1B"@en ;
     dcterms:description "The model the import created, with a second Hugging Face id and no source of its own."@en ;
     atlas:huggingFaceId "epsilon/coder-1b" .
 
-<https://w3id.org/llm-atlas/model/epsilon-coder#huggingfaceid-epsilon-coder-1b> a atlas:StatementClaim ;
-    rdf:subject model:epsilon-coder ;
+<https://w3id.org/llm-atlas/model/gamma-org-epsilon-coder-1b#huggingfaceid-epsilon-coder-1b> a atlas:StatementClaim ;
+    rdf:subject model:gamma-org-epsilon-coder-1b ;
     rdf:predicate atlas:huggingFaceId ;
     rdf:object "epsilon/coder-1b" ;
     atlas:confidence confidence:stated ;
@@ -265,16 +265,16 @@ SEVERAL_FILES = {
     # an organisation the import created, now also in graph/ and claimed for the sample: two inSample values
     "imported-organisation-put-in-sample": {"add": {"graph/organization/zeta-institute.ttl": SAMPLED_ZETA}},
     # a model the import created, also in graph/ with a second Hugging Face id and its source only in imports/
-    "imported-model-curated-without-source": {"add": {"graph/model/epsilon-coder.ttl": CURATED_EPSILON}},
+    "imported-model-curated-without-source": {"add": {"graph/model/gamma-org-epsilon-coder-1b.ttl": CURATED_EPSILON}},
     # a curated model the import matched (by Hugging Face id) is deleted: the import's assessment dangles
     "assessed-model-deleted": {"delete": ["graph/model/gamma-chat.ttl"]},
-    # a label the import reconciles by: the import would now match otherwise
-    "reconciled-label-changed": {"edit": ("graph/model/alpha-7b.ttl", '"Alpha-7B"@en', '"Alpha Seven"@en')},
+    # a label the import reconciles by (the family the index's "Alpha 2" is filed under): the import would now match otherwise
+    "reconciled-label-changed": {"edit": ("graph/model/alpha.ttl", 'rdfs:label "Alpha"@en', 'rdfs:label "Alfa"@en')},
     # the import's own file edited by hand, the digest updated to match
-    "import-edited-with-digest": {"edit": ("imports/osai-index.ttl", "atlas:opennessClass openness:partial", "atlas:opennessClass openness:open"),
+    "import-edited-with-digest": {"edit": ("imports/osai-index.trig", "atlas:opennessClass openness:partial", "atlas:opennessClass openness:open"),
                                   "digest": True},
     # the same model added to graph/, and the import rerun as it should be: clean
-    "import-rerun-after-curation": {"add": {"graph/model/epsilon-coder.ttl": CURATED_EPSILON.replace('"epsilon/coder-1b"', '"gamma-org/Epsilon-Coder-1B"')
+    "import-rerun-after-curation": {"add": {"graph/model/gamma-org-epsilon-coder-1b.ttl": CURATED_EPSILON.replace('"epsilon/coder-1b"', '"gamma-org/Epsilon-Coder-1B"')
                                             .replace("huggingfaceid-epsilon-coder-1b", "huggingfaceid")
                                             .replace("dcterms:description", "atlas:source source:slides ;\n    dcterms:description")},
                                     "reimport": True},
@@ -290,7 +290,7 @@ def apply_change(repo: Path, change: dict) -> None:
         edit(repo, *change["edit"])
     if change.get("digest"):
         manifest = json.loads((repo / "imports/MANIFEST.json").read_text())
-        manifest["files"]["imports/osai-index.ttl"]["sha256"] = digest((repo / "imports/osai-index.ttl").read_bytes())
+        manifest["files"]["imports/osai-index.trig"]["sha256"] = digest((repo / "imports/osai-index.trig").read_bytes())
         (repo / "imports/MANIFEST.json").write_text(json.dumps(manifest))
     if change.get("reimport"):
         Atlas.open(repo, repo.parent / "reimport-store").import_osai(OSAI_INDEX, snapshots=FIXTURES)
@@ -306,7 +306,8 @@ def test_entities_in_several_files_and_imports_get_the_full_verdict_under_base(c
     expected = {
         "imported-organisation-put-in-sample": {"organization-in-sample", "import-not-reproducible"},
         "imported-model-curated-without-source": {"import-not-reproducible"},
-        "assessed-model-deleted": {"assessment-model", "import-not-reproducible"},
+        # the import also links the release Solo is fine-tuned from to it (atlas:baseModel, by its Hugging Face id)
+        "assessed-model-deleted": {"assessment-model", "model-links/baseModel", "import-not-reproducible"},
         "reconciled-label-changed": {"import-not-reproducible"},
         "import-edited-with-digest": {"import-not-reproducible"},
         "import-rerun-after-curation": set(),

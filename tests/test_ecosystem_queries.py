@@ -25,8 +25,8 @@ def eco_atlas(tmp_path_factory):
     checkout = make_checkout(base / "atlas")
     overlay(checkout, FIXTURES / "importers" / "overlay")
     (checkout / "imports").mkdir(exist_ok=True)
-    for name in ("hf-hub", "open-llm-leaderboard"):  # the small Hub catalogue's imports (other importers' goldens live beside them)
-        shutil.copyfile(IMPORTED / f"{name}.trig", checkout / "imports" / f"{name}.trig")
+    for source in ("hf-hub", "open-llm-leaderboard"):  # the small Hub catalogue's imports (other goldens are other fixtures')
+        shutil.copyfile(IMPORTED / f"{source}.trig", checkout / "imports" / f"{source}.trig")
     atlas = Atlas.open(checkout, base / "store")
     atlas.build()
     yield atlas

@@ -192,4 +192,4 @@ def test_docstring_examples(module):
 def test_the_command_line_offers_every_importer():
     from llm_atlas.cli import IMPORT_SOURCES
 
-    assert set(IMPORT_SOURCES) == set(REGISTRY) | {"osai"}
+    assert set(IMPORT_SOURCES) == set(REGISTRY) | {"osai"}  # osai: the alias of osai-index

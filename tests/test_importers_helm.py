@@ -148,7 +148,7 @@ def test_helm_dates_and_access_mapping():
 
 
 def test_an_import_file_no_importer_writes_is_read_first(tmp_path):
-    """imports/osai-index.ttl predates the importer design: its organisations are matched, its IRIs never minted again."""
+    """A file of imports/ that no registered importer writes is read first: its organisations are matched, its IRIs never minted again."""
     checkout = make_checkout(tmp_path / "atlas")
     overlay(checkout, FIXTURES / "importers" / "overlay")
     (checkout / "imports").mkdir()

@@ -346,19 +346,16 @@ class Atlas:
 
         self.close()
         report = import_source(source, Path(path), self.root, version=version)
-        record_import(self.root, source, Path(path), snapshots=Path(snapshots) if snapshots else None, commit=version)
+        # recorded under the importer's own name (osai is an alias of osai-index), with the snapshot's version as the
+        # importer read it when none was given (so that a check regenerates from the same commit)
+        record_import(self.root, report.source, Path(path), snapshots=Path(snapshots) if snapshots else None,
+                      commit=version or report.snapshot_version or None)
         return report
 
     def import_osai(self, index_dir: Path, *, version: str | None = None, snapshots: str | os.PathLike | None = None):
-        """Import the European Open Source AI Index into imports/osai-index.ttl, recorded in imports/MANIFEST.json
-        (see :mod:`llm_atlas.import_provenance`); returns the ImportReport."""
-        from .import_provenance import record_import
-        from .osai import import_osai
-
-        self.close()
-        report = import_osai(Path(index_dir), self.root, version=version)
-        record_import(self.root, "osai", Path(index_dir), snapshots=Path(snapshots) if snapshots else None, commit=report.version)
-        return report
+        """Import the European Open Source AI Index into imports/osai-index.trig (the ``osai-index`` importer of the
+        registry), recorded in imports/MANIFEST.json like every import; returns the ImportReport."""
+        return self.import_source("osai-index", index_dir, version=version, snapshots=snapshots)
 
     def link_wikidata(self, endpoint: str = "https://query.wikidata.org/sparql", *, kinds=None, apply: bool = False,
                       contact: str | None = None, **options):

@@ -198,14 +198,15 @@ def _new(atlas, args) -> int:
     return EXIT_OK
 
 
-# llm_atlas.importers.REGISTRY's keys (and osai, the index's own importer), without importing the importers for --help
-IMPORT_SOURCES = ("osai", "scancode-licensedb", "hf-hub", "open-llm-leaderboard", "mot", "helm")
+# llm_atlas.importers.REGISTRY's keys (and osai, the alias of osai-index), without importing the importers for --help
+IMPORT_SOURCES = ("scancode-licensedb", "hf-hub", "open-llm-leaderboard", "mot", "helm", "data-provenance", "osai-index", "osai")
 
 
 def _import_args(p):
     p.add_argument("dataset", choices=IMPORT_SOURCES, metavar="SOURCE", help="which source: " + ", ".join(IMPORT_SOURCES))
-    p.add_argument("path", help="a clone of the source (osai: the folder of system YAML files; hf-hub and open-llm-leaderboard: the AI Stack "
-                                "Map repository; mot: lfai/model_openness_tool; helm: stanford-crfm/helm; scancode-licensedb reads the "
+    p.add_argument("path", help="a clone of the source (osai-index, alias osai: the folder of system YAML files; hf-hub and open-llm-leaderboard: "
+                                "the AI Stack Map repository; mot: lfai/model_openness_tool; helm: stanford-crfm/helm; data-provenance: the "
+                                "Data Provenance Collection repository; scancode-licensedb reads the "
                                 "installed index: give .)")
     p.add_argument("--snapshot", help="the commit or version of the clone, when the folder does not say")
     p.add_argument("--snapshots", metavar="DIR", help="the folder of snapshots PATH lies in, named relative to it in imports/MANIFEST.json "
@@ -214,10 +215,7 @@ def _import_args(p):
 
 
 def _import(atlas, args) -> int:
-    if args.dataset == "osai":
-        result = atlas.import_osai(Path(args.path), version=args.snapshot, snapshots=args.snapshots)
-    else:
-        result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot, snapshots=args.snapshots)
+    result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot, snapshots=args.snapshots)
     sys.stdout.write(result.to_text())
     if args.format != "text":
         sys.stdout.write(render(result.skipped + getattr(result, "left_out", []), args.format))

@@ -1,7 +1,6 @@
 """The proof that a file of imports/ is what its importer makes: a regenerator per importer, and the check's verification.
 
-Every importer (the European Open Source AI Index's, llm_atlas.osai, and each source of llm_atlas.importers)
-has a :class:`Regenerator`: the file it writes, the paths of the checkout its output depends on besides its
+Every importer (each source of llm_atlas.importers, the European Open Source AI Index's among them) has a :class:`Regenerator`: the file it writes, the paths of the checkout its output depends on besides its
 snapshot (it reconciles with graph/ and earlier imports), and a way to run it again without writing. The
 API records each import in imports/MANIFEST.json (:func:`record_import`); :func:`verify` is the check's side:
 every file of imports/ has a record, its bytes are the recorded ones, and the importer run again on the
@@ -26,7 +25,7 @@ from .version import __version__
 
 @dataclass(frozen=True)
 class Regenerator:
-    name: str  # the importer's name in imports/MANIFEST.json: osai, or a source key of llm_atlas.importers
+    name: str  # the importer's name in imports/MANIFEST.json: a source key of llm_atlas.importers
     version: str
     output: str  # the file it writes, under imports/
     reads: tuple[str, ...]  # paths (or folders, ending in /) of the checkout whose content changes its output
@@ -38,39 +37,29 @@ class Regenerator:
         return relpath != self.output and any(relpath == r or (r.endswith("/") and relpath.startswith(r)) for r in self.reads)
 
 
-def _compare_osai(snapshot: Path, root: Path, commit: str | None, data: bytes) -> tuple[int, int] | None:
-    from . import osai
-
-    text, _ = osai.render_osai(snapshot, root, version=commit)
-    fresh = text.encode("utf-8")
-    return None if fresh == data else first_difference(data, fresh)
-
-
 def _source_regenerator(source: str) -> Regenerator:
     def compare(snapshot: Path, root: Path, commit: str | None, data: bytes) -> tuple[int, int] | None:
         from .importers import import_source
 
         # write=False: the import renders the file and compares it with the one in the checkout, writing nothing
         report = import_source(source, snapshot, root, version=commit, write=False)
-        return (1, 1) if report.changed else None
+        if report.rendered is None or report.rendered.encode("utf-8") == data:
+            return None
+        return first_difference(data, report.rendered.encode("utf-8"))  # the line a check points at
 
-    # it reconciles with graph/ and with the imports that run before it
-    return Regenerator(source, __version__, f"{IMPORTS_DIR}/{source}.trig", ("graph/", "imports/"), compare)
+    from .importers import REGISTRY
 
-
-def _osai() -> Regenerator:
-    from . import osai
-
-    # reconciles with the models and organisations of graph/ and the other imports; reads the openness vocabulary
-    return Regenerator("osai", osai.IMPORTER_VERSION, osai.OUTPUT, ("graph/", "imports/", osai.VOCABULARY), _compare_osai)
+    # it reconciles with graph/ and with the imports that run before it, and reads what its importer says it reads
+    # of the checkout (the OSAI importer: the openness vocabulary)
+    reads = ("graph/", "imports/", *REGISTRY[source].reads)
+    return Regenerator(source, __version__, f"{IMPORTS_DIR}/{source}.trig", reads, compare)
 
 
 def regenerator(name: str) -> Regenerator | None:
     """The regenerator of the importer called ``name`` in imports/MANIFEST.json, or None if there is none."""
-    if name == "osai":
-        return _osai()
-    from .importers import REGISTRY
+    from .importers import ALIASES, REGISTRY
 
+    name = ALIASES.get(name, name)  # osai, the name the index's first importer had, is the osai-index importer
     return _source_regenerator(name) if name in REGISTRY else None
 
 

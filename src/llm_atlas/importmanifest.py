@@ -5,9 +5,9 @@ read (a path under the snapshots folder, ``../shared`` beside the checkout unles
 says otherwise, and the snapshot's commit) and the SHA-256 of the bytes the importer wrote::
 
     {"format": 1,
-     "files": {"imports/osai-index.ttl": {"importer": "osai", "importer_version": "1",
-                                          "snapshot": {"path": "external/osai-index", "commit": "5a388e8"},
-                                          "sha256": "0f3c..."}}}
+     "files": {"imports/osai-index.trig": {"importer": "osai-index", "importer_version": "0.1.0",
+                                           "snapshot": {"path": "external/osai-index", "commit": "5a388e8"},
+                                           "sha256": "0f3c..."}}}
 
 `llm-atlas import` writes the record with the file; the contribution check refuses a file whose bytes are not
 the recorded ones, or that no record names, and regenerates a file with its importer to compare bytes (see

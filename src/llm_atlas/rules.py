@@ -96,6 +96,8 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
     "import-unverified": ("imports", "The snapshot a file of imports/ was made from is not available here, so it cannot be regenerated "
                                      "and compared: an error for a file the change touches, a warning otherwise (CI has the snapshots)."),
     "import-unreadable": ("import", "A file of an import's snapshot cannot be read; nothing of it is imported."),
+    "import-syntax": ("import", "A file of an import's snapshot does not parse (JSON that is not well formed, a file that is not UTF-8); "
+                                "the position is where the parser stopped; nothing of that file is imported, the other files are."),
     "import-structure": ("import", "A file of an import's snapshot lacks the columns or keys the importer reads (the wrong file, or a "
                                    "newer layout of the source); nothing of it is imported."),
     "import-record": ("import", "One record of a snapshot is not usable (an id that is not a Hub id, a duplicate row); it is skipped and "

@@ -12,20 +12,23 @@ from pathlib import Path
 
 from ..errors import UsageError
 from .base import Importer, ImportReport
+from .data_provenance import DataProvenanceImporter
 from .helm import HelmImporter
 from .hf_hub import HubImporter
 from .licences import LicencesImporter
 from .mot import MotImporter
 from .open_llm_leaderboard import LeaderboardImporter
+from .osai_index import OsaiImporter
 from .run import run_import
 
 REGISTRY: dict[str, Importer] = {imp.source: imp for imp in (LicencesImporter(), HubImporter(), LeaderboardImporter(), MotImporter(),
-                                                                    HelmImporter())}
+                                                               HelmImporter(), DataProvenanceImporter(), OsaiImporter())}
+ALIASES = {"osai": "osai-index"}  # the command the index's first importer had
 
 
 def importer(source: str) -> Importer:
     try:
-        return REGISTRY[source]
+        return REGISTRY[ALIASES.get(source, source)]
     except KeyError:
         raise UsageError(f"no importer for {source!r}; sources: {', '.join(sorted(REGISTRY))}") from None
 

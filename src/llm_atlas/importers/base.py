@@ -46,9 +46,10 @@ KIND_CLASSES: dict[str, tuple[str, ...]] = {
     "organization": (ATLAS + "Organization",),
     "leaderboard": (ATLAS + "Leaderboard",),
     "license": (ATLAS + "License",),
+    "project": (ATLAS + "Project",),
 }
 KIND_FOLDER = {"model-release": "model", "model-family": "model", "dataset": "dataset", "benchmark": "benchmark",
-               "organization": "organization", "leaderboard": "leaderboard", "license": "license"}
+               "organization": "organization", "leaderboard": "leaderboard", "license": "license", "project": "project"}
 
 
 def fold(text: str) -> str:
@@ -137,7 +138,9 @@ class Record:
 
     ``facts`` are (predicate IRI, value) pairs about the subject; a value is a :class:`Ref` (another
     entity), an IRI or a literal. ``nodes`` are nodes the record owns (an evaluation result), by fragment:
-    (fragment, [(predicate, value), ...]); they are written as ``<record IRI>#<fragment>``.
+    (fragment, [(predicate, value), ...]); they are written as ``<record IRI>#<fragment>``, or at the IRI given
+    when the fragment is an absolute http(s) IRI (a node whose IRI was published before the record design and
+    is kept, since an IRI is never deleted).
     ``reference_only`` marks a record that only names an entity something links to.
     """
 
@@ -147,7 +150,13 @@ class Record:
     subject: Ref
     facts: list[tuple[str, object]] = field(default_factory=list)
     nodes: list[tuple[str, list[tuple[str, object]]]] = field(default_factory=list)
+    # facts the record states about another entity it names, (subject, predicate, value): a maker that is a
+    # project builds the dataset the record describes (written in the record's graph like its own facts)
+    about: list[tuple[Ref, str, object]] = field(default_factory=list)
     description: str = ""  # the atlas's own words for a created entity (never the source's prose)
+    # entities the importer found the record could be linked to without a key deciding (several families that
+    # answer to a system's name): listed for review as atlas:candidate, never chosen
+    candidates: list[str] = field(default_factory=list)
     label: str = ""  # the label of an entity the record creates (default: the subject's name)
     modified: str = ""  # xsd:date on which the source last changed the record, when it says (dcterms:modified)
     reference_only: bool = False
@@ -199,6 +208,8 @@ class ImportReport:
     records: int = 0
     changed: bool = False
     seconds: float = 0.0
+    snapshot_version: str = ""  # the snapshot's version as the importer read it (given, from git, or a README beside it)
+    rendered: str | None = field(default=None, repr=False)  # the file's text, kept only when nothing is written
 
     @property
     def has_errors(self) -> bool:
@@ -260,9 +271,19 @@ class Importer:
     title: str = ""
     precedence: int = 100  # lower runs earlier and wins when sources disagree on a single-valued fact
     description: str = ""  # one line for `llm-atlas import --help`
+    # Single-valued facts whose values add up over the records of this import instead of differing: for a source
+    # whose several records describe parts of one entity (the Data Provenance Collection's subsets of one Hub
+    # dataset each state their own licences; the dataset carries them all).
+    additive: frozenset[str] = frozenset()
+    reads: tuple[str, ...] = ()  # files of the checkout besides graph/ and imports/ whose content changes the output
 
     def snapshot(self, path: Path, version: str | None) -> Snapshot:
         raise NotImplementedError
+
+    def prepare(self, index) -> None:
+        """Called with the :class:`~.reconcile.AtlasIndex` of the run before :meth:`records`, for an importer that
+        must know what the atlas has to say what a record states (which family a system belongs to, whether a
+        maker is an organisation or a project). Most importers name entities by their keys and need nothing."""
 
     def records(self, path: Path) -> Iterator[Record | Problem]:
         raise NotImplementedError
@@ -270,7 +291,7 @@ class Importer:
     def describe(self, kind: str, name: str) -> str:
         """The description of an entity this import creates (the atlas's words, never the source's)."""
         what = {"model-release": "Model release", "model-family": "Model family", "dataset": "Dataset", "benchmark": "Benchmark",
-                "organization": "Organisation", "leaderboard": "Leaderboard", "license": "Licence"}[kind]
+                "organization": "Organisation", "leaderboard": "Leaderboard", "license": "Licence", "project": "Project"}[kind]
         return f"{what} listed in {self.title}."
 
 

@@ -82,6 +82,15 @@ def licence_for_key(key: str) -> Licence:
     return Licence(iri, key, spdx if on_spdx_list else "", _category_concept(entry.get("category") or "Unstated License"), entry.get("short_name") or key)
 
 
+def _spellings(text: str) -> Iterator[str]:
+    """A folded spelling, without a trailing "license", and with its spaces as hyphens: "CC BY-NC 4.0" is the
+    SPDX id CC-BY-NC-4.0, "MPL 2.0" is MPL-2.0 (the Data Provenance Collection and the OSAI index write SPDX ids so)."""
+    stem = re.sub(r" licen[cs]e$", "", text)
+    for form in (text, stem):
+        yield form
+        yield form.replace(" ", "-")
+
+
 def resolve(spelling: str | None) -> Licence | None:
     """The licence a source's spelling names; atlas:UnidentifiedLicense for one it names without identifying;
     None when the source states none.
@@ -97,9 +106,11 @@ def resolve(spelling: str | None) -> Licence | None:
     text = re.sub(r"^licen[cs]eref-scancode-", "", text)
     if text in _NOT_STATED:
         return None
-    key = _by_spelling().get(text)
-    if key is None and text.endswith(" license"):
-        key = _by_spelling().get(text[: -len(" license")])
+    key = None
+    for candidate in _spellings(text):
+        key = _by_spelling().get(candidate)
+        if key is not None:
+            break
     if key is None:
         return Licence(UNIDENTIFIED, "", "", "", spelling.strip())
     return licence_for_key(key)

@@ -4,7 +4,7 @@
 of higher precedence (an import never depends on one that runs after it, so running the imports in order is
 deterministic). :class:`Reconciler` resolves each :class:`~.base.Ref` to an IRI by the strongest key that picks
 out exactly one entity of the right kind (matchkey: Hugging Face id, then arXiv id, then repository, then
-normalised name with creator), reusing what this import created before, and otherwise mints an IRI from the
+normalised name with creator; for an organisation or a project, its normalised name), reusing what this import created before, and otherwise mints an IRI from the
 strongest key it has. A key that picks out several entities is a tie: the record gets an entity of its own
 and the candidates are listed for review, never merged by guess.
 
@@ -32,7 +32,8 @@ MATCHKEY = ONTOLOGY + "match-key/"
 
 _KIND_OF_LEVEL = {ONTOLOGY + "ModelRelease": "model-release", ONTOLOGY + "ModelFamily": "model-family"}
 _KIND_OF_CLASS = {ONTOLOGY + "Dataset": "dataset", ONTOLOGY + "Benchmark": "benchmark", ONTOLOGY + "Organization": "organization",
-                  ONTOLOGY + "Leaderboard": "leaderboard"}
+                  ONTOLOGY + "Leaderboard": "leaderboard", ONTOLOGY + "Project": "project"}
+AGENT_KINDS = ("organization", "project")  # kinds without a creator: matched by their own name (organisation_key)
 
 
 def hf_key(hf_id: str) -> str:
@@ -135,17 +136,12 @@ class Known:
     facts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # predicate -> written values
 
 
-_ENTITY_QUERY = """
-SELECT ?e ?type ?label ?alt ?hf ?arxiv ?repo ?creator WHERE {
-  ?e a ?type .
-  VALUES ?type { atlas:ModelRelease atlas:ModelFamily atlas:Dataset atlas:Benchmark atlas:Organization atlas:Leaderboard }
-  OPTIONAL { ?e rdfs:label ?label }
-  OPTIONAL { ?e skos:altLabel ?alt }
-  OPTIONAL { ?e atlas:huggingFaceId ?hf }
-  OPTIONAL { ?e atlas:arxivId ?arxiv }
-  OPTIONAL { ?e atlas:sourceRepository ?repo }
-  OPTIONAL { ?e atlas:createdBy ?creator }
-}"""
+_TYPES = ("ModelRelease", "ModelFamily", "Benchmark", "Organization", "Leaderboard", "Project", "Dataset")
+# one simple pattern per key (a single query with an OPTIONAL per key multiplies the rows of entities with several
+# values and takes minutes on a grown atlas; each of these is a scan of one predicate)
+_KEY_PREDICATES = {"label": "http://www.w3.org/2000/01/rdf-schema#label", "alt": "http://www.w3.org/2004/02/skos/core#altLabel",
+                   "hf": ONTOLOGY + "huggingFaceId", "arxiv": ONTOLOGY + "arxivId", "repo": ONTOLOGY + "sourceRepository",
+                   "creator": ONTOLOGY + "createdBy"}
 
 
 class AtlasIndex:
@@ -156,6 +152,7 @@ class AtlasIndex:
         self.taken = taken  # every IRI in use (entities, owned nodes): a minted IRI must be new
         self.org_hf = org_hf  # Hub namespace (casefolded) -> organisation IRI
         self.curated_facts: dict[str, set[tuple[str, str]]] = {}  # curated entity -> (predicate, written object) it states
+        self.root: Path | None = None  # the checkout read (an importer reads its vocabularies from it)
         self.by: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (key kind, entity kind, value) -> IRIs
         self.names = NameIndex()
         for e in sorted(entities, key=lambda e: e.iri):
@@ -184,28 +181,34 @@ class AtlasIndex:
             store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.TURTLE))
         prefixes = {"atlas": ONTOLOGY, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": "http://www.w3.org/2004/02/skos/core#"}
         known: dict[str, Known] = {}
-        for row in store.query(_ENTITY_QUERY, prefixes=prefixes, use_default_graph_as_union=True):
-            iri, type_ = row["e"].value, row["type"].value
+        deprecated = {q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2002/07/owl#deprecated"),
+                                                                        ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")))}
+        type_node = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        for name in _TYPES:  # the first kind wins: a benchmark that is also typed a dataset stays a benchmark
+            type_ = ONTOLOGY + name
             kind = _KIND_OF_LEVEL.get(type_) or _KIND_OF_CLASS.get(type_)
-            if kind is None or (kind == "dataset" and iri in known):
-                continue
-            entity = known.get(iri)
-            if entity is None:
-                entity = known[iri] = Known(iri, kind, iri in curated_subjects)
-            if row["label"] is not None:
-                entity.names.add(row["label"].value)
-                if not entity.label or row["label"].value < entity.label:
-                    entity.label = row["label"].value
-            if row["alt"] is not None:
-                entity.names.add(row["alt"].value)
-            if row["hf"] is not None:
-                entity.hf.add(row["hf"].value)
-            if row["arxiv"] is not None:
-                entity.arxiv.add(row["arxiv"].value)
-            if row["repo"] is not None:
-                entity.repos.add(row["repo"].value)
-            if row["creator"] is not None:
-                entity.creators.add(row["creator"].value)
+            for quad in store.quads_for_pattern(None, type_node, ox.NamedNode(type_)):
+                iri = quad.subject.value
+                if isinstance(quad.subject, ox.NamedNode) and iri not in known and iri not in deprecated:
+                    known[iri] = Known(iri, kind, iri in curated_subjects)
+        for key, predicate in _KEY_PREDICATES.items():
+            for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None):
+                entity = known.get(quad.subject.value)
+                if entity is None:
+                    continue
+                value = quad.object.value
+                if key in ("label", "alt"):
+                    entity.names.add(value)
+                    if key == "label" and (not entity.label or value < entity.label):
+                        entity.label = value
+                elif key == "hf":
+                    entity.hf.add(value)
+                elif key == "arxiv":
+                    entity.arxiv.add(value)
+                elif key == "repo":
+                    entity.repos.add(value)
+                elif isinstance(quad.object, ox.NamedNode):
+                    entity.creators.add(value)
         # the single-valued facts of each entity, to tell agreement from disagreement (see run.SINGLE_VALUED)
         for row in store.query(
             "SELECT ?e ?p ?o WHERE { ?e ?p ?o . VALUES ?p { atlas:license atlas:releaseDate atlas:dateCreated atlas:parameterCount "
@@ -218,22 +221,24 @@ class AtlasIndex:
         org_hf = {hf_key(v): e.iri for e in known.values() if e.kind == "organization" for v in e.hf}
         index = cls(list(known.values()), taken, org_hf)
         index.curated_facts = curated_facts
+        index.root = root
         return index
 
 
 class NameIndex:
     """Entities by the keys of their names: releases (and other artefacts) by :func:`joined` name, organisations
-    by :func:`organisation_key`. Candidates only: :meth:`Reconciler._by_name` decides."""
+    and projects by :func:`organisation_key`. Candidates only: :meth:`Reconciler._by_name` decides for artefacts;
+    an organisation or project is matched when its key picks out one."""
 
     def __init__(self):
         self.artefacts: dict[tuple[str, str], list[str]] = defaultdict(list)  # (kind, joined name) -> IRIs
-        self.organisations: dict[str, list[str]] = defaultdict(list)  # organisation key -> IRIs
+        self.agents: dict[tuple[str, str], list[str]] = defaultdict(list)  # (organization|project, organisation key) -> IRIs
 
     def add(self, entity: Known) -> None:
-        if entity.kind == "organization":
+        if entity.kind in AGENT_KINDS:
             for key in sorted({organisation_key(n) for n in entity.names | {entity.label} if n} - {""}):
-                if entity.iri not in self.organisations[key]:
-                    self.organisations[key].append(entity.iri)
+                if entity.iri not in self.agents[(entity.kind, key)]:
+                    self.agents[(entity.kind, key)].append(entity.iri)
             return
         for key in sorted({joined(n) for n in entity.names | {entity.label} | entity.hf if n} - {""}):
             if entity.iri not in self.artefacts[(entity.kind, key)]:
@@ -326,11 +331,46 @@ class Reconciler:
                         found.add(iri)
         return sorted(found)
 
-    def _organisations_named(self, ref: Ref) -> list[str]:
+    def _agents_named(self, ref: Ref) -> list[str]:
+        """Organisations (or projects, by the Ref's kind) whose name or alternative name has the Ref's
+        :func:`organisation_key`, known or created in this run."""
         key = organisation_key(ref.name)
         if not key:
             return []
-        return sorted(set(self.index.names.organisations.get(key, ())) | set(self.names.organisations.get(key, ())))
+        return sorted(set(self.index.names.agents.get((ref.kind, key), ())) | set(self.names.agents.get((ref.kind, key), ())))
+
+    def _same_name(self, ref: Ref) -> list[str]:
+        """Entities of the kind with the same normalised name, for a Ref that has nothing else: candidates only."""
+        wanted = release_key(ref.name)
+        return sorted(self.index.names.artefacts.get((ref.kind, wanted), ())) if wanted else []
+
+    # -- key guards ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _repo_names(hf_ids) -> set[str]:
+        return {hf_key(h).rsplit("/", 1)[-1] for h in hf_ids if h}
+
+    def _agrees(self, ref: Ref, hf_ids: set[str], names: set[str]) -> bool | None:
+        """Whether an entity with these Hub ids and names can be what ``ref`` names: False when both have Hub ids
+        whose repository names differ, True when a repository name or a normalised name is the same, None when
+        nothing says either way."""
+        if ref.hf_id and hf_ids:
+            return hf_key(ref.hf_id).rsplit("/", 1)[-1] in self._repo_names(hf_ids)
+        wanted = {release_key(n) for n in (ref.name, ref.hf_id) if n} - {""}
+        have = {release_key(n) for n in names if n} - {""}
+        if wanted and have:
+            return bool(wanted & have) or None
+        return None
+
+    def _known_agrees(self, ref: Ref, iri: str, strict: bool) -> bool:
+        entity = self.index.entities[iri]
+        verdict = self._agrees(ref, entity.hf, {entity.label} | self._repo_names(entity.hf))
+        return verdict is True if strict else verdict is not False
+
+    def _own_agrees(self, ref: Ref, iri: str, strict: bool) -> bool:
+        _, first = self.created[iri]
+        verdict = self._agrees(ref, {first.hf_id} - {""}, {first.name} | self._repo_names({first.hf_id}))
+        return verdict is True if strict else verdict is not False
 
     # -- resolving -----------------------------------------------------------------------------------------
 
@@ -351,15 +391,17 @@ class Reconciler:
             if known is not None:
                 return Resolution(ref.iri, "known", curated=known.curated), ()
             return (Resolution(ref.iri, "again"), ()) if ref.iri in self.created else (None, ())
+        agent = ref.kind in AGENT_KINDS
         tie: tuple[str, ...] = ()
         for key_kind, value in self._keys(ref):
+            # a paper or a code base often introduces several artefacts: for them it decides only with the name
+            strict = key_kind != "huggingface-id" and not agent
             own = self.own.get((key_kind, ref.kind, value))
-            if own:
+            if own and (key_kind == "huggingface-id" or self._own_agrees(ref, own, strict)):
                 return Resolution(own, "again"), ()
             hits = self.index.by.get((key_kind, ref.kind, value), [])
-            if key_kind == "arxiv-id" and ref.kind.startswith("model") and hits:
-                # one paper often introduces several releases: an arXiv id decides only with the name
-                hits = [h for h in hits if self.index.entities[h].label and release_key(self.index.entities[h].label) == release_key(ref.name)]
+            if key_kind != "huggingface-id":
+                hits = [h for h in hits if self._known_agrees(ref, h, strict)]
             if len(hits) == 1:
                 known = self.index.entities[hits[0]]
                 return Resolution(hits[0], "known", key_kind, known.curated), ()
@@ -367,8 +409,8 @@ class Reconciler:
                 tie = tuple(hits)
         if tie:
             return None, tie
-        if ref.kind == "organization":
-            named, key_kind = self._organisations_named(ref), "organization-name"
+        if agent:
+            named, key_kind = self._agents_named(ref), "organization-name"
         else:
             named, key_kind = self._by_name(ref), "name-creator"
         if len(named) == 1:
@@ -376,6 +418,8 @@ class Reconciler:
                 return Resolution(named[0], "again"), ()
             known = self.index.entities[named[0]]
             return Resolution(named[0], "known", key_kind, known.curated), ()
+        if not named and not agent and not self._keys(ref) and ref.creator is None and not ref.owner:
+            return None, tuple(self._same_name(ref))  # a bare name: entities of that name are candidates, never chosen
         return None, tuple(named)
 
     def resolve(self, ref: Ref) -> Resolution:
@@ -397,7 +441,7 @@ class Reconciler:
         folder = KIND_FOLDER[ref.kind]
         if ref.hf_id:
             basis = ref.hf_id
-        elif ref.creator is not None and ref.kind != "organization" and "/" not in ref.name:
+        elif ref.creator is not None and ref.kind not in AGENT_KINDS and "/" not in ref.name:
             basis = f"{ref.creator.name} {ref.name}"
         else:
             basis = ref.name
@@ -425,7 +469,7 @@ class Reconciler:
     def alias(self, iri: str, ref: Ref) -> None:
         """A record of this run calls an entity the atlas already has by ``ref``'s name: later records may find it by that
         name too (a base model written "DeepSeek-MoE-16B" for the release the Hub calls deepseek-moe-16b-base)."""
-        if iri in self.mine or not ref.name or ref.kind == "organization":
+        if iri in self.mine or not ref.name or ref.kind in AGENT_KINDS:
             return
         known = self.index.entities.get(iri)
         if known is None:
@@ -447,9 +491,39 @@ class Reconciler:
 
 
 def _name_basis(ref: Ref) -> str:
-    if ref.kind == "organization":
-        return organisation_key(ref.name)
+    if ref.kind in AGENT_KINDS:
+        return organisation_key(ref.name) or fold(ref.name)
     return fold(f"{ref.creator.name} {ref.name}" if ref.creator is not None else ref.name)
+
+
+def find_agent(index: AtlasIndex, name: str, hf_namespace: str = "") -> tuple[str, str] | None:
+    """("organization" or "project", IRI) of the one organisation, else the one project, of the atlas that a maker's
+    Hub namespace or name picks out; None when none or several do. A maker a source names is often a project of
+    the atlas (BigCode, BigScience) rather than an organisation: it is linked as the project, not minted anew.
+    The same look-up as :meth:`Reconciler.find` (Hub id, then :func:`organisation_key`), so spellings it cannot
+    decide are listed in ``data/creator-names.csv`` (:func:`.creators.read_makers`) for every importer alike."""
+    from .creators import read_makers
+
+    reconciler = Reconciler(index)
+    makers = read_makers(name)
+    names = list(makers.organisations) or ([name] if name and not makers.names else [])
+    if len(names) > 1:
+        return None  # several organisations: not one maker
+    if not names and makers.names:
+        names = list(makers.names)  # kept as text for organisations, but it may be a project of the atlas (BigCode)
+    spelled = names[0] if names else ""
+    for kind in AGENT_KINDS:
+        if hf_namespace:
+            hits = index.by.get(("huggingface-id", kind, hf_key(hf_namespace)), [])
+            if len(hits) == 1:
+                return kind, hits[0]
+        if spelled:
+            found = reconciler.find(Ref(kind, name=spelled))
+            if found.iri:
+                return kind, found.iri
+            if found.candidates:
+                return None
+    return None
 
 
 def kind_classes(kind: str) -> tuple[str, ...]:
@@ -457,10 +531,10 @@ def kind_classes(kind: str) -> tuple[str, ...]:
 
 
 def import_files_before(root: Path, precedence: int, registry: dict) -> list[Path]:
-    """The import files an import of this precedence reconciles against: those that run before it, and first the
-    files of imports/ that no registered importer writes (imports/osai-index.ttl, from the importer that predates
-    this design), which are given data to every registered import. Without them, an import minted IRIs that file
-    already uses (organization:prompthero twice, with two labels) and made second entities of its organisations."""
+    """The import files an import of this precedence reconciles against: those that run before it, and first any
+    file of imports/ that no registered importer writes, given data to every registered import (every importer
+    of this version is registered, the OSAI index's included, so there is none unless one is added by hand, which
+    the check refuses). Without them, an import would mint IRIs such a file already uses."""
     folder = root / IMPORTS_DIR
     written = {f"{importer.source}.trig" for importer in registry.values()}
     files = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix in (".ttl", ".trig") and p.name not in written) if folder.is_dir() else []

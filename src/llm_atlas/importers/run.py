@@ -44,6 +44,7 @@ CONFIDENCE = ONTOLOGY + "confidence/"
 SINGLE_VALUED = {ATLAS + p for p in ("license", "releaseDate", "dateCreated", "parameterCount", "access", "inFamily", "inSeries")}
 # A release has one base model whatever the kind of derivation (a merge has several: not in this group).
 BASE_MODEL_GROUP = {ATLAS + p for p in ("baseModel", "fineTunedFrom", "quantizedFrom", "adapterOf", "continuedPretrainingOf", "distilledFrom")}
+DERIVATIONS = BASE_MODEL_GROUP | {ATLAS + "mergedFrom", ATLAS + "derivedFrom", ATLAS + "trainedOn"}
 # A fact that goes with another of the same record: when the record's licence is kept as a differing statement,
 # its spelling of the licence is said of that statement (else the entity would show one source's spelling beside
 # another's licence, and the disagreement would be listed twice).
@@ -72,7 +73,8 @@ class _Run:
         self.report = ImportReport(importer.source, f"{IMPORTS_DIR}/{importer.source}.trig")
         self.described: set[str] = set()  # entities some record of this import describes
         self.cored: set[str] = set()  # entities whose type, label and description this import wrote
-        self.asserted: dict[tuple[str, str], set[str]] = defaultdict(set)  # (subject, predicate) -> values this import asserted
+        # (subject, predicate) -> value -> the records of this import that asserted it
+        self.asserted: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.record_iris: set[str] = set()
         self.pending_refs: dict[str, tuple] = {}  # IRI -> (Ref, Resolution, location) of entities linked to
 
@@ -120,7 +122,7 @@ class _Run:
             self.add(iri, A, cls, graph)
         self.add(iri, RDFS + "label", literal(label or ref.name or ref.hf_id or iri.rsplit("/", 1)[-1], language="en"), graph)
         self.add(iri, DCTERMS + "description", literal(description or self.importer.describe(ref.kind, ref.name), language="en"), graph)
-        if ref.kind == "organization":
+        if ref.kind in ("organization", "project"):  # the study's sample is curated: nothing an import creates is in it
             self.add(iri, ATLAS + "inSample", literal("false", XSD + "boolean"), graph)
         self.provenance(iri, graph)
 
@@ -178,10 +180,11 @@ class _Run:
                 self.add(rec, ATLAS + "matchedBy", MATCHKEY + subject.key)
             report.matched += 1
             report.matched_by[subject.key or "iri"] = report.matched_by.get(subject.key or "iri", 0) + 1
-        for candidate in subject.candidates:
+        candidates = sorted(set(subject.candidates) | set(record.candidates))
+        for candidate in candidates:
             self.add(rec, ATLAS + "candidate", candidate)
-        if subject.candidates:
-            report.ambiguous.append(f"{record.location} {record.subject.display}: " + ", ".join(subject.candidates))
+        if candidates:
+            report.ambiguous.append(f"{record.location} {record.subject.display}: " + ", ".join(candidates))
 
         known = self.index.entities.get(subject.iri)
         if subject.outcome in ("new", "again"):
@@ -205,13 +208,20 @@ class _Run:
             statement = self.fact(rec, graph, subject.iri, predicate, value, curated, known)
             if statement:
                 diverted.setdefault(predicate, statement)
+        for other, predicate, raw in record.about:
+            resolution = self.reconciler.resolve_named(other)
+            self.pending_refs.setdefault(resolution.iri, (other, resolution, record.location))
+            entity = self.index.entities.get(resolution.iri)
+            self.fact(rec, graph, resolution.iri, predicate, self.value(raw, graph, record.location), bool(entity and entity.curated), entity)
         for fragment, facts in record.nodes:
-            node = f"{rec}#{fragment}"
+            node = fragment if fragment.startswith(("https://", "http://")) else f"{rec}#{fragment}"
             for predicate, raw in facts:
                 self.add(node, predicate, self.value(raw, graph, record.location), graph)
 
     def fact(self, rec: str, graph: ox.NamedNode, subject: str, predicate: str, value, curated: bool, known) -> str:
         """Write one fact of a record; when it is kept as a differing statement instead, that statement's IRI (else "")."""
+        if isinstance(value, ox.NamedNode) and value.value == subject and predicate in DERIVATIONS:
+            return ""  # two names a source gives for one thing (a collection and the repository it is) derive nothing from each other
         written = str(value)
         if curated and (predicate, written) in self.index.curated_facts.get(subject, ()):
             return ""  # the curated file says it already, with its own claim; the record's atlas:describes corroborates it
@@ -222,11 +232,14 @@ class _Run:
                 earlier |= known.facts.get(p, set())
         if predicate in SINGLE_VALUED or predicate in BASE_MODEL_GROUP:
             mine = self.asserted[(subject, "base" if predicate in BASE_MODEL_GROUP else predicate)]
-            if (earlier and written not in earlier) or (mine and written not in mine):
+            # values one record states together (a dataset under two licences) stand together, and so do the values
+            # of several records of an import whose records describe parts of one entity (Importer.additive)
+            others = set() if predicate in self.importer.additive else {v for v, recs in mine.items() if recs - {rec}}
+            if (earlier and written not in earlier) or (others and written not in others):
                 return self.differing(rec, graph, subject, predicate, value)
             if written in earlier:
                 return ""  # said already by a source of higher precedence: the record's atlas:describes corroborates it
-            mine.add(written)
+            mine[written].add(rec)
         self.add(subject, predicate, value, graph)
         if curated:  # the curated graph's rule: every claim-property fact on a curated entity has its statement claim
             shown = value.value.rsplit("/", 1)[-1] if isinstance(value, ox.NamedNode) else value.value
@@ -268,12 +281,17 @@ class _Run:
             evidence = f"https://huggingface.co/{'datasets/' if ref.kind == 'dataset' else ''}{ref.hf_id}" if ref.hf_id else self.snapshot.homepage
             record = Record(key=f"ref {iri.removeprefix(BASE)}", location=location, evidence=evidence, subject=ref,
                             reference_only=True, description=f"Known to the atlas only because {self.importer.title} links to it.")
+            # the keys it is named by, so that a later import that describes it reconciles to it instead of minting another
             if ref.hf_id:
                 record.add(ATLAS + "huggingFaceId", literal(ref.hf_id))
+            if ref.arxiv:
+                record.add(ATLAS + "arxivId", literal(ref.arxiv))
+            if ref.repo:
+                record.add(ATLAS + "sourceRepository", ox.NamedNode(ref.repo))
             self.described.add(iri)
             self.report.references += 1
             self.report.created += 1
-            self.write_record(record, Resolution(iri, "new"))
+            self.write_record(record, Resolution(iri, "new", candidates=resolution.candidates))
 
 
 def run_import(importer: Importer, path: Path, root: Path, registry: dict, *, version: str | None = None, write: bool = True) -> ImportReport:
@@ -282,9 +300,14 @@ def run_import(importer: Importer, path: Path, root: Path, registry: dict, *, ve
     path = Path(path)
     if not path.exists():
         raise UsageError(f"{path} does not exist: give the folder of the snapshot of {importer.title}")
+    if not (root / "graph" / "source" / f"{importer.source}.ttl").is_file():
+        raise UsageError(f"the checkout has no source {SOURCE_BASE}{importer.source}: add graph/source/{importer.source}.ttl "
+                         f"(an atlas:Source with atlas:sourceKey \"{importer.source}\") before importing it")
     snapshot = importer.snapshot(path, version)
     index = AtlasIndex.read(root, import_files_before(root, importer.precedence, registry))
+    importer.prepare(index)
     run = _Run(importer, index, snapshot)
+    run.report.snapshot_version = snapshot.version if snapshot.version != "unknown" else ""
     records: list[Record] = []
     for item in importer.records(path):
         if isinstance(item, Problem):
@@ -321,6 +344,8 @@ def run_import(importer: Importer, path: Path, root: Path, registry: dict, *, ve
     out = root / run.report.output
     old = out.read_text(encoding="utf-8") if out.is_file() else None
     run.report.changed = old != text
+    if not write:
+        run.report.rendered = text  # what the file would hold: a check compares it with the committed bytes
     if write and run.report.changed:
         atomic_write_text(out, text)
     return timed(run.report, started)
