@@ -23,6 +23,7 @@ import pyoxigraph as ox
 import pytest
 
 from llm_atlas import Atlas
+from llm_atlas.errors import InvalidData
 from llm_atlas.namespaces import BASE, PREFIXES
 from llm_atlas.serve import DEFAULT_HOST, AtlasServer, store_fingerprint
 from llm_atlas.sparql_protocol import Refused, check_query, negotiate
@@ -861,8 +862,9 @@ def test_the_store_is_unchanged_and_nothing_called_out(server, canary):
 
 
 def test_no_process_runs_a_saved_query_that_could_reach_out(tmp_path, canary):
-    """A saved query that calls another server (as a hostile contribution could add) is read at start-up by
-    the main process and listed on the query page, but nothing runs it: the canary counts no connection."""
+    """A saved query that calls another server (as a hostile contribution could add) is refused when the
+    saved queries are read (rule sparql-service, before anything runs it), the server does not start on such
+    a checkout, and the canary counts no connection."""
     root = make_checkout(tmp_path / "atlas")
     header = "#+ summary: Reaches out\n#+ question: Does anything run this?\n#+ tags: federated\n"
     (root / "queries" / "reach-out-ask.rq").write_text(header + f"ASK {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}\n")
@@ -870,15 +872,12 @@ def test_no_process_runs_a_saved_query_that_could_reach_out(tmp_path, canary):
         header + f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}\n")
     atlas = Atlas.open(root)
     atlas.build()
-    names = {q.name for q in atlas.saved_queries()}
-    assert {"reach-out-ask", "reach-out-select"} <= names
-    with AtlasServer(atlas, port=0, timeout=TIMEOUT, workers=1, queue=0).start() as srv:
-        status, _, body = call(srv, "GET", "/queries.json")
-        assert status == 200 and b"reach-out-ask" in body
-        for name in ("reach-out-ask", "reach-out-select"):
-            example = next(q for q in json.loads(body) if q["name"] == name)["example"]
-            status, _, answer = post_form(srv, {"query": example})
-            assert status == 403 and b"SERVICE" in answer
+    with pytest.raises(InvalidData) as refused:
+        atlas.saved_queries()
+    assert {(p.path, p.rule) for p in refused.value.problems} == {
+        ("queries/reach-out-ask.rq", "sparql-service"), ("queries/reach-out-select.rq", "sparql-service")}
+    with pytest.raises(InvalidData):
+        AtlasServer(atlas, port=0, timeout=TIMEOUT, workers=1, queue=0).start()
     assert canary.connections == 0
 
 
@@ -1012,8 +1011,6 @@ def test_saved_query_page_shows_labels_linked_to_entity_pages(server):
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert 'href="/ontology/continent/europe"' in page and ">Europe</a>" in page
     assert "https://w3id.org/llm-atlas/ontology/continent/europe</" not in page  # the label, not the raw IRI
-    status, _, body = call(server, "GET", "/queries/wikidata-facts")
-    assert status == 403 and b"SERVICE is refused" in body  # federated: refused here, said on its page
     assert 'href="/sparql?query=' in page and "format=csv" in page  # downloads of the same answer
     status, _, body = call(server, "GET", "/queries/")
     assert status == 200 and b'href="/queries/study-sample"' in body
