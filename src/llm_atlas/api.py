@@ -31,10 +31,10 @@ from . import report as report_job
 from . import rules as rules_job
 from . import validate as validate_job
 from .errors import InvalidData, Problem, UsageError
-from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
+from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, SourceFile, find_root
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
 from .staging import stage
-from .store import open_store, quads_by_file, read_manifest
+from .store import memory_copy, open_store, read_manifest
 
 
 class Atlas:
@@ -90,10 +90,13 @@ class Atlas:
         is committed only when the data is valid, so invalid data never replaces a valid store.
         """
         staged = stage(self.root, self.store_dir)
-        by_file = quads_by_file(None if staged.full else self.store, exclude=staged.replaced)
-        for item in staged.changed:
-            by_file[item.source.relpath] = item.quads
-        report = validate_job.validate(self.root, by_file)
+        memory = ox.Store() if staged.full else memory_copy(self.store)
+        for relpath in sorted(staged.replaced):
+            graph = ox.NamedNode(SourceFile(relpath, self.root / relpath).graph_iri)
+            if memory.contains_named_graph(graph):
+                memory.remove_graph(graph)
+        memory.bulk_extend(q for item in staged.changed for q in item.quads)
+        report = validate_job.validate(self.root, memory, sorted(staged.hashes))
         if report.conforms and staged.pending:
             self.close()
             build_job.commit(staged, self.store_dir)

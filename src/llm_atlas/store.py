@@ -111,3 +111,10 @@ def quads_by_file(store: ox.Store | None, exclude: set[str] = frozenset()) -> di
             if relpath is not None and relpath not in exclude:
                 by_file.setdefault(relpath, []).append(quad)
     return by_file
+
+
+def memory_copy(store: ox.Store) -> ox.Store:
+    """An in-memory copy of a store (every graph)."""
+    memory = ox.Store()
+    memory.bulk_extend(store.quads_for_pattern(None, None, None, None))
+    return memory
