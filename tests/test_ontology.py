@@ -72,7 +72,7 @@ def test_artifact_kinds_are_artifacts(ontology, kind):
 @pytest.mark.parametrize(
     "namespace",
     ["http://www.w3.org/ns/prov#", "http://www.w3.org/ns/org#", "http://www.w3.org/ns/dcat#", "http://usefulinc.com/ns/doap#",
-     "https://schema.org/", "https://w3id.org/fair4ml#"],
+     "https://schema.org/", "https://w3id.org/fair4ml#", "http://data.europa.eu/it6/"],
 )
 def test_aligned_with(ontology, namespace):
     aligned = [o for p in (RDFS.subClassOf, RDFS.subPropertyOf) for o in ontology.objects(None, p) if str(o).startswith(namespace)]
@@ -81,7 +81,7 @@ def test_aligned_with(ontology, namespace):
 
 def test_alignments_are_explained():
     text = (ROOT / "ontology" / "atlas.ttl").read_text(encoding="utf-8")
-    for name in ("PROV-O", "W3C ORG", "DCAT", "DOAP", "SKOS", "schema.org", "FAIR4ML"):
+    for name in ("PROV-O", "W3C ORG", "DCAT", "DOAP", "SKOS", "schema.org", "FAIR4ML", "MLDCAT-AP"):
         assert re.search(rf"^# - {re.escape(name)}:", text, re.MULTILINE), f"atlas.ttl does not say why it aligns with {name}"
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .layout import SourceFile
+from .layout import SourceFile, record_base
+from .loader import import_quads
 from .staging import Staged, stage
 from .store import Manifest, open_store, replace_store_dir, write_manifest
 
@@ -66,9 +67,14 @@ def commit(staged: Staged, store_dir: Path) -> BuildResult:
         replace_store_dir(fresh, store_dir)
     else:
         store = open_store(store_dir)
-        stale = [ox.NamedNode(SourceFile(relpath, staged.root / relpath).graph_iri) for relpath in sorted(staged.replaced)]
-        if stale:
-            store.update(" ;\n".join(f"DROP SILENT GRAPH {g}" for g in stale))
+        replaced = sorted(staged.replaced)
+        stale = [ox.NamedNode(SourceFile(relpath, staged.root / relpath).graph_iri) for relpath in replaced]
+        record_bases = tuple(record_base(relpath) for relpath in replaced if SourceFile(relpath, staged.root / relpath).is_import_dataset)
+        if record_bases:  # an import's record graphs go with it
+            stale += [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(record_bases)]
+        for g in stale:
+            if store.contains_named_graph(g):
+                store.remove_graph(g)
         store.extend(q for item in staged.changed for q in item.quads)
         store.flush()
         result.triples, result.graphs = len(store), sum(1 for _ in store.named_graphs())
@@ -84,6 +90,8 @@ def _quads(item):
     if item.quads:
         return item.quads
     graph = ox.NamedNode(item.source.graph_iri)
+    if item.source.is_import_dataset:  # a graph outside the file's record namespace raises ForeignGraph, a ValueError
+        return import_quads(ox.parse(path=str(item.source.path), format=ox.RdfFormat.TRIG), graph, item.source.record_base)
     return (ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(path=str(item.source.path), format=ox.RdfFormat.TURTLE))
 
 

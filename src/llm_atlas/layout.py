@@ -17,6 +17,10 @@ QUERIES_DIR = "queries"
 SHAPES_FILE = "ontology/shapes.ttl"
 STORE_DIR = ".llm-atlas/store"
 FILE_GRAPH_BASE = "https://w3id.org/llm-atlas/file/"
+# An import is a TriG file imports/<stem>.trig: its default graph goes into the file's graph like any file,
+# and each source record is a named graph of its own under RECORD_BASE + "<stem>/", so every record graph
+# names the file it comes from.
+RECORD_BASE = "https://w3id.org/llm-atlas/record/"
 
 
 @dataclass(frozen=True)
@@ -35,14 +39,35 @@ class SourceFile:
     def in_graph_dir(self) -> bool:
         return self.relpath.startswith(GRAPH_DIR + "/")
 
+    @property
+    def is_import_dataset(self) -> bool:
+        """A TriG file of imports/, whose named graphs are source records (see RECORD_BASE)."""
+        return self.relpath.startswith(IMPORTS_DIR + "/") and self.relpath.endswith(".trig") and self.relpath.count("/") == 1
+
+    @property
+    def record_base(self) -> str:
+        """The namespace of the record graphs a TriG import file may hold."""
+        return record_base(self.relpath)
+
     def sha256(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
+def record_base(relpath: str) -> str:
+    """The namespace of the record graphs of ``imports/<stem>.trig``."""
+    stem = relpath.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return f"{RECORD_BASE}{stem}/"
+
+
 def relpath_of_graph(graph_iri: str) -> str | None:
-    if not graph_iri.startswith(FILE_GRAPH_BASE):
-        return None
-    return unquote(graph_iri[len(FILE_GRAPH_BASE):], errors="surrogateescape")
+    """The file a named graph of the store comes from: a file graph, or a record graph of an import."""
+    if graph_iri.startswith(FILE_GRAPH_BASE):
+        return unquote(graph_iri[len(FILE_GRAPH_BASE):], errors="surrogateescape")
+    if graph_iri.startswith(RECORD_BASE):
+        stem = graph_iri[len(RECORD_BASE):].split("/", 1)[0]
+        if stem:
+            return f"{IMPORTS_DIR}/{stem}.trig"
+    return None
 
 
 def is_project_root(path: Path) -> bool:

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .errors import Problem
-from .layout import SourceFile
+from .layout import SourceFile, record_base
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # an entity file is a few KiB; anything this big is a mistake or an attack
+# An import holds a whole source (thousands of records); the bound keeps one file below what git hosts accept.
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
 MAX_NESTING = 32  # [ ] and ( ) depth; entity files need two or three levels
 
 _POSITION = re.compile(r"line (\d+) column (\d+)|at line (\d+) between columns (\d+)|error at (\d+):(\d+)")
@@ -79,12 +81,15 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
 
     if source.path.is_symlink():
         return problem("symlink", "symbolic links are not followed (one could point outside the checkout): commit the file itself")
-    if not rel.endswith(".ttl"):
-        return problem("not-turtle", "only Turtle files (.ttl) belong in ontology/ and graph/: convert or move this file")
+    trig = source.is_import_dataset
+    if not rel.endswith(".ttl") and not trig:
+        return problem("not-turtle", "only Turtle files (.ttl) belong in ontology/ and graph/ (and TriG files, imports/<name>.trig, "
+                                     "in imports/): convert or move this file")
+    limit = MAX_IMPORT_BYTES if trig or rel.startswith("imports/") else MAX_FILE_BYTES
     try:
         size = source.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return problem("file-too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}: one entity per file keeps files small")
+        if size > limit:
+            return problem("file-too-large", f"file is {size} bytes; the limit is {limit}: one entity per file keeps files small")
         data = source.path.read_bytes()
     except OSError as error:
         return problem("unreadable", f"cannot read the file: {error.strerror or error}")
@@ -108,9 +113,16 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
         return loaded
 
     graph = ox.NamedNode(source.graph_iri)
-    parser = ox.parse(input=data, format=ox.RdfFormat.TURTLE, path=None, base_iri=None)
+    parser = ox.parse(input=data, format=ox.RdfFormat.TRIG if trig else ox.RdfFormat.TURTLE, path=None, base_iri=None)
     try:
-        loaded.quads = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parser]
+        if trig:
+            loaded.quads = list(import_quads(parser, graph, record_base(rel)))
+        else:
+            loaded.quads = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parser]
+    except ForeignGraph as error:
+        line = _first_line_matching(loaded.text, re.compile(re.escape(error.graph)))
+        return problem("record-graph", f"a named graph of {rel} is <{error.graph}>: an import's named graphs are its source records, "
+                                       f"named <{record_base(rel)}...>; regenerate the file with `llm-atlas import`", line, 1 if line else 0)
     except SyntaxError as error:
         line, col = syntax_position(error)
         message = printable(str(error))
@@ -124,6 +136,26 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
         line = _first_line_matching(loaded.text, _BASE_DIRECTIVE)
         return problem("relative-iri", "@base is not allowed: write every IRI in full or with a shared prefix", line, 1)
     return loaded
+
+
+class ForeignGraph(ValueError):
+    """A named graph of an import file outside the file's record namespace."""
+
+    def __init__(self, graph: str):
+        super().__init__(f"named graph <{graph}> is not a record graph of this file")
+        self.graph = graph
+
+
+def import_quads(quads, file_graph: ox.NamedNode, records: str):
+    """The quads of an import file as the store keeps them: the default graph in the file's graph, each
+    record graph as it is, and any other graph name refused (it could overwrite another file's data)."""
+    for q in quads:
+        if isinstance(q.graph_name, ox.DefaultGraph):
+            yield ox.Quad(q.subject, q.predicate, q.object, file_graph)
+        elif isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(records) and len(q.graph_name.value) > len(records):
+            yield q
+        else:
+            raise ForeignGraph(str(q.graph_name.value if isinstance(q.graph_name, (ox.NamedNode, ox.BlankNode)) else q.graph_name))
 
 
 _NESTING_TOKENS = re.compile(

@@ -33,6 +33,7 @@ KINDS: dict[str, str] = {
 
 # Closed vocabularies (SKOS concept schemes in ontology/vocabularies/): prefix -> folder name in the IRI.
 VOCABULARIES: dict[str, str] = {
+    "access": "access",
     "audience": "audience",
     "collabkind": "collaboration-kind",
     "confidence": "confidence",
@@ -42,6 +43,8 @@ VOCABULARIES: dict[str, str] = {
     "engagement": "engagement-level",
     "gap": "gap",
     "governance": "governance-model",
+    "licensecat": "license-category",
+    "matchkey": "match-key",
     "motivation": "motivation",
     "openness": "openness-class",
     "orgtype": "organization-type",
@@ -54,6 +57,7 @@ STANDARD: dict[str, str] = {
     "doap": "http://usefulinc.com/ns/doap#",
     "fair4ml": "https://w3id.org/fair4ml#",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "mldcat": "http://data.europa.eu/it6/",
     "org": "http://www.w3.org/ns/org#",
     "owl": "http://www.w3.org/2002/07/owl#",
     "prov": "http://www.w3.org/ns/prov#",

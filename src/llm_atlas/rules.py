@@ -30,8 +30,10 @@ def rule_id(shapes: rdflib.Graph, source_shape: rdflib.term.Node, path: rdflib.t
 
 
 PYTHON_RULES: dict[str, tuple[str, str]] = {
-    "not-turtle": ("loading", "Only Turtle files (.ttl) belong in ontology/ and graph/."),
-    "file-too-large": ("loading", "A file is larger than the limit (2 MiB); one entity per file keeps files small."),
+    "not-turtle": ("loading", "Only Turtle files (.ttl) belong in ontology/ and graph/; imports/ also holds TriG files (imports/<name>.trig)."),
+    "file-too-large": ("loading", "A file is larger than the limit (2 MiB; 64 MiB for a file of imports/); one entity per file keeps files small."),
+    "record-graph": ("loading", "A named graph of an import file (imports/<name>.trig) is not one of its source records "
+                                "(<https://w3id.org/llm-atlas/record/<name>/...>): it could overwrite another file's data."),
     "symlink": ("loading", "A symbolic link in ontology/, graph/ or imports/: links are not followed, since one could point outside the checkout."),
     "unreadable": ("loading", "The file cannot be read (permissions, a broken link)."),
     "nesting-too-deep": ("loading", "Brackets or parentheses nest deeper than 32 levels (a bound that keeps every tool downstream safe)."),
