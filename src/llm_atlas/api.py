@@ -31,19 +31,20 @@ from . import report as report_job
 from . import rules as rules_job
 from . import validate as validate_job
 from .errors import InvalidData, Problem, UsageError
-from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, SourceFile, find_root
+from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
 from .staging import stage
-from .store import memory_copy, open_store, read_manifest
+from .store import dump_dir, has_dump, load_dump, read_manifest
 
 
 class Atlas:
-    """An atlas checkout (ontology/, graph/, queries/) and its persistent embedded store."""
+    """An atlas checkout (ontology/, graph/, queries/) and its store."""
 
     def __init__(self, root: Path, store_dir: Path):
         self.root = root
         self.store_dir = store_dir
-        self._store: ox.Store | None = None
+        self._memory: ox.Store | None = None
+        self._parsed: dict[tuple, SavedQuery] = {}  # saved queries by (name, size, mtime)
 
     @classmethod
     def open(cls, root: str | os.PathLike | None = None, store: str | os.PathLike | None = None) -> "Atlas":
@@ -59,15 +60,19 @@ class Atlas:
 
     @property
     def store(self) -> ox.Store:
-        """The built store; building it first if there is none yet."""
-        if self._store is None:
-            if read_manifest(self.store_dir) is None:
-                self.build()
-            self._store = open_store(self.store_dir)
-        return self._store
+        """The built data in memory (loaded from the store's dump once), building it first if there is none yet.
+
+        Read it, do not write it: it is the query engine's copy of what the persistent store holds.
+        """
+        if self._memory is None:
+            if read_manifest(self.store_dir) is None or not has_dump(dump_dir(self.store_dir)):
+                self.build(force=read_manifest(self.store_dir) is not None)  # a store without its dump: rebuild both
+            if self._memory is None:
+                self._memory = load_dump(dump_dir(self.store_dir))
+        return self._memory
 
     def close(self) -> None:
-        self._store = None
+        self._memory = None
         gc.collect()
 
     def __enter__(self) -> "Atlas":
@@ -79,9 +84,11 @@ class Atlas:
     # -- jobs ------------------------------------------------------------------------------------------
 
     def build(self, *, force: bool = False) -> build_job.BuildResult:
-        """Load every changed file of ontology/ and graph/ into the store (all of them with ``force``)."""
-        self.close()
-        return build_job.build(self.root, self.store_dir, force=force)
+        """Load every changed file of ontology/, graph/ and imports/ into the store (all of them with ``force``)."""
+        memory, self._memory = (None if force else self._memory), None  # changed in place by an incremental build
+        result = build_job.build(self.root, self.store_dir, force=force, memory=memory)
+        self._memory = result.memory
+        return result
 
     def validate(self) -> validate_job.ValidationReport:
         """SHACL over the data as it is on disk.
@@ -89,17 +96,24 @@ class Atlas:
         Files changed since the last build are parsed and checked before they reach the store; the build
         is committed only when the data is valid, so invalid data never replaces a valid store.
         """
-        staged = stage(self.root, self.store_dir)
-        memory = ox.Store() if staged.full else memory_copy(self.store)
-        for relpath in sorted(staged.replaced):
-            graph = ox.NamedNode(SourceFile(relpath, self.root / relpath).graph_iri)
-            if memory.contains_named_graph(graph):
-                memory.remove_graph(graph)
-        memory.bulk_extend(q for item in staged.changed for q in item.quads)
+        staged = stage(self.root, self.store_dir, parse_full=False)
+        undo = None
+        if staged.full:
+            try:
+                memory = build_job.load_sources(staged.changed)
+            except (SyntaxError, ValueError):  # parse every file the slow way: InvalidData names each bad one
+                staged = stage(self.root, self.store_dir, force=True)
+                memory = build_job.load_sources(staged.changed)
+        else:
+            memory = self.store
+            undo = build_job.apply_staged(memory, staged)
         report = validate_job.validate(self.root, memory, sorted(staged.hashes))
-        if report.conforms and staged.pending:
-            self.close()
-            build_job.commit(staged, self.store_dir)
+        if report.conforms:
+            if staged.pending:
+                build_job.commit(staged, self.store_dir, memory)
+            self._memory = memory
+        elif undo is not None:
+            build_job.revert(memory, undo)
         return report
 
     def check(self, base: str | None = None) -> check_pipeline.CheckReport:
@@ -123,7 +137,11 @@ class Atlas:
         if not path.is_file():
             names = ", ".join(q.stem for q in sorted((self.root / QUERIES_DIR).glob("*.rq")))
             raise UsageError(f"no saved query {name!r}; saved queries: {names}")
-        return parse_saved_query(path.read_text(encoding="utf-8"), name, path, path.relative_to(self.root).as_posix())
+        stat = path.stat()
+        key = (name, stat.st_size, stat.st_mtime_ns)
+        if key not in self._parsed:  # parsing checks the query by running it on an empty store: ~10 ms each time
+            self._parsed[key] = parse_saved_query(path.read_text(encoding="utf-8"), name, path, path.relative_to(self.root).as_posix())
+        return self._parsed[key]
 
     def query(self, query: str | SavedQuery, params: dict[str, str] | None = None) -> QueryResult:
         """Run a saved query (by name or object), a ``.rq`` file, or SPARQL text."""
