@@ -45,6 +45,29 @@ def overlay(checkout: Path, layer: Path, skip: frozenset[str] = frozenset()) -> 
     return written
 
 
+@pytest.fixture(scope="session")
+def real_atlas(tmp_path_factory):
+    """The atlas of this checkout, built once for the whole session. Read it; never change it."""
+    from llm_atlas import Atlas
+
+    atlas = Atlas.open(ROOT, tmp_path_factory.mktemp("real") / "store")
+    atlas.build()
+    yield atlas
+    atlas.close()
+
+
+@pytest.fixture(scope="session")
+def mini_atlas(tmp_path_factory):
+    """The small fixture graph, checked out and built once for the whole session. Read it; never change it."""
+    from llm_atlas import Atlas
+
+    base = tmp_path_factory.mktemp("mini")
+    atlas = Atlas.open(make_checkout(base / "atlas"), base / "store")
+    atlas.build()
+    yield atlas
+    atlas.close()
+
+
 @pytest.fixture
 def mini(tmp_path: Path) -> Path:
     """A fresh checkout with the small fixture graph (valid as it stands)."""

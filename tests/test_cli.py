@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+import pyoxigraph as ox
 import pytest
 
 from llm_atlas import Atlas
@@ -166,3 +167,126 @@ def test_the_real_checkout_is_found_from_inside_it(capsys, tmp_path, monkeypatch
     monkeypatch.chdir(ROOT / "graph")
     code, out, _ = run(capsys, "--store", str(tmp_path / "store"), "queries")
     assert code == 0 and "study-sample" in out
+
+
+def test_a_blank_node_reads_the_same_in_the_cli_and_at_the_endpoint(capsys, args):
+    from llm_atlas.sparql_results import write_select
+
+    code, out, _ = run(capsys, *args, "query", "-e", 'SELECT ?b WHERE { BIND (BNODE("x") AS ?b) }', "--format", "csv")
+    [_, cell] = out.splitlines()
+    assert code == 0 and cell.startswith("_:")  # the endpoint's writer is the same function
+    assert write_select(["b"], [[ox.BlankNode(cell[2:])]], "csv").decode().splitlines() == ["b", cell]
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("table", "<<( <http://example.org/a> <http://example.org/b> 1 )>>"),
+    ("tsv", '<<( <http://example.org/a> <http://example.org/b> "1"^^<http://www.w3.org/2001/XMLSchema#integer> )>>'),
+    ("csv", '<<( <http://example.org/a> <http://example.org/b> "1"^^<http://www.w3.org/2001/XMLSchema#integer> )>>'),
+    ("json", '"type": "triple"'),
+    ("xml", "<triple><subject><uri>http://example.org/a</uri></subject>"),
+])
+def test_a_query_returning_a_triple_term_is_written_in_every_format(capsys, args, fmt, expected):
+    query = "SELECT (<<( <http://example.org/a> <http://example.org/b> 1 )>> AS ?t) WHERE {}"
+    code, out, err = run(capsys, *args, "query", "-e", query, "--format", fmt)
+    assert code == 0, err
+    if fmt == "csv":
+        out = list(csv.reader(io.StringIO(out)))[1][0]
+    assert expected in out
+
+
+# -- the command table -------------------------------------------------------------------------------------
+
+
+def test_every_subcommand_comes_from_the_table_and_the_names_it_repeats_agree_with_the_package():
+    from llm_atlas import cli, link, namespaces, query
+
+    parser = cli.make_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    assert list(subparsers.choices) == [c.name for c in cli.COMMANDS]
+    # the CLI spells these out so that --help imports nothing heavy; they must not drift
+    assert cli.QUERY_FORMATS == query.FORMATS
+    assert cli.KINDS == tuple(namespaces.KINDS)
+    assert cli.LINKED_KINDS == tuple(sorted(link.LINKED_KINDS, key=cli.LINKED_KINDS.index)) and set(cli.LINKED_KINDS) == set(link.LINKED_KINDS)
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["quer", "study-sample"], "did you mean query or queries?"),
+    (["valdate"], "did you mean validate?"),
+    (["validate", "--format", "jsn"], "did you mean json?"),
+    (["new", "modle", "x"], "did you mean model?"),
+])
+def test_a_mistyped_command_or_choice_gets_a_suggestion_and_exit_2(capsys, args, argv, hint):
+    with pytest.raises(SystemExit) as exited:
+        main([*args, *argv])
+    assert exited.value.code == 2 and hint in capsys.readouterr().err
+
+
+def test_a_mistyped_saved_query_gets_a_suggestion(capsys, args):
+    code, _, err = run(capsys, *args, "query", "study-sampel")
+    assert code == 2 and "no saved query 'study-sampel'; did you mean study-sample?" in err
+
+
+def test_a_parameter_naming_nothing_gets_a_suggestion(capsys, args):
+    code, out, err = run(capsys, *args, "query", "dependents", "--param", "artifact=dataset:web-crawll")
+    assert code == 0 and "(0 rows)" in out
+    assert "warning: parameter artifact: dataset:web-crawll names nothing in the atlas; did you mean dataset:web-crawl?" in err
+    code, _, err = run(capsys, *args, "query", "dependents", "--param", "artifact=dataset:web-crawl")
+    assert code == 0 and "warning" not in err
+
+
+# -- reading commands follow the files ------------------------------------------------------------------------
+
+
+def test_query_sees_an_edited_label_without_a_build(capsys, args, mini):
+    code, out, _ = run(capsys, *args, "query", "study-sample")
+    assert code == 0 and "Beta Corp" in out
+    path = mini / "graph/organization/beta-corp.ttl"
+    path.write_text(path.read_text().replace('"Beta Corp"@en', '"Beta Corporation"@en'))
+    code, out, err = run(capsys, *args, "query", "study-sample")
+    assert code == 0 and "Beta Corporation" in out and "warning" not in err
+
+
+def test_a_file_that_no_longer_parses_leaves_the_answer_stale_and_says_so(capsys, args, mini):
+    run(capsys, *args, "build")
+    path = mini / "graph/organization/beta-corp.ttl"
+    path.write_text(path.read_text().replace('"Beta Corp"@en', '"Beta Corporation"@en') + "\nthis is not turtle\n")
+    code, out, err = run(capsys, *args, "query", "study-sample")
+    assert code == 0 and "Beta Corp" in out and "Beta Corporation" not in out
+    assert "warning: answering from the store as last built: 1 changed file(s) do not parse (graph/organization/beta-corp.ttl:" in err
+
+
+def test_every_reading_command_follows_the_files(mini, store_dir, tmp_path):
+    atlas = Atlas.open(mini, store_dir)
+    atlas.build()
+    path = mini / "graph/organization/beta-corp.ttl"
+    path.write_text(path.read_text().replace('"Beta Corp"@en', '"Beta Corporation"@en'))
+    result = atlas.export(tmp_path / "export", ["nt"])
+    assert '"Beta Corporation"@en' in (tmp_path / "export" / "atlas.nt").read_text()
+    path.write_text(path.read_text().replace('"Beta Corporation"@en', '"Beta Three"@en'))
+    _, analysis = atlas.network(tmp_path / "network")
+    assert "Beta Three" in [o.label for o in analysis.organisations]
+    path.write_text(path.read_text().replace('"Beta Three"@en', '"Beta Four"@en'))
+    assert [h.label for h in atlas.search("beta four")][:1] == ["Beta Four"]
+    atlas.close()
+    assert result.triples > 0
+
+
+# -- output folders ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["report", "network"])
+def test_out_onto_a_file_or_under_one_is_a_usage_error(capsys, args, tmp_path, command):
+    existing = tmp_path / "existing.md"
+    existing.write_text("keep me")
+    for out in (existing, existing / "sub", tmp_path / "figures.svg"):
+        code, _, err = run(capsys, *args, command, "--out", str(out))
+        assert code == 2 and err.startswith("llm-atlas: error: ") and "Traceback" not in err, err
+    assert existing.read_text() == "keep me" and not (tmp_path / "figures.svg").exists()
+
+
+def test_network_run_inside_graph_writes_into_the_checkout_not_the_current_folder(capsys, args, mini, monkeypatch):
+    monkeypatch.chdir(mini / "graph")
+    code, _, err = run(capsys, *args, "network")
+    assert code == 0
+    assert (mini / "report" / "network" / "collaboration.svg").is_file()
+    assert not (mini / "graph" / "report").exists()

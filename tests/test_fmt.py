@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib.compare import isomorphic
 
-from llm_atlas import fmt
+from llm_atlas import canonical_turtle
 from llm_atlas.errors import InvalidData
 from llm_atlas.fmt import FormatError, check_files, format_file, format_text, write_files
 from llm_atlas.rdfbridge import graph_from_triples
@@ -163,7 +163,7 @@ def test_iris_round_trip_exactly():
 
 @pytest.mark.parametrize("value", ['a"b', "a\\b", "a\nb", "a\tb", "\u0000", "\x7f", "🦙", "'''", '"""', "\\u0041", ""])
 def test_any_string_survives(value):
-    text = f'<https://w3id.org/llm-atlas/model/x> <https://w3id.org/llm-atlas/ontology/p> {fmt.quote_string(value)} .\n'
+    text = f'<https://w3id.org/llm-atlas/model/x> <https://w3id.org/llm-atlas/ontology/p> {canonical_turtle.quote_string(value)} .\n'
     (triple,) = parse(format_text(text, "s.ttl"))
     assert triple.object.value == value
 
@@ -313,8 +313,8 @@ def test_hashes_in_iris_strings_and_escapes_are_not_comments():
     text = f'@prefix model: <https://w3id.org/llm-atlas/model/> .\n<{EX}x#y> model:p "#1", """multi\n# line""", model:a\\#b .'
     formatted = format_text(text, "hash.ttl")
     assert same_triples(text, formatted)
-    assert fmt.first_comment(text) is None
-    assert fmt.first_comment('<a> <b> "x" . \n # here') == (2, 2)
+    assert canonical_turtle.first_comment(text) is None
+    assert canonical_turtle.first_comment('<a> <b> "x" . \n # here') == (2, 2)
 
 
 # -- files -------------------------------------------------------------------------------------------------
@@ -369,8 +369,8 @@ def test_write_rewrites_what_differs_and_leaves_a_broken_file_untouched(files):
 def test_a_failed_proof_writes_nothing(files, monkeypatch):
     (files / "graph/organization/messy-too.ttl").write_text(MESSY, encoding="utf-8")
     before = snapshot(files)
-    real = fmt.literal_text
-    monkeypatch.setattr(fmt, "literal_text", lambda literal, used: '"tampered"' if literal.value == "DE" else real(literal, used))
+    real = canonical_turtle.literal_text
+    monkeypatch.setattr(canonical_turtle, "literal_text", lambda literal, used: '"tampered"' if literal.value == "DE" else real(literal, used))
     with pytest.raises(FormatError, match="not the same graph"):
         write_files([files / "graph"], root=files)
     assert snapshot(files) == before

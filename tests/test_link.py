@@ -29,20 +29,18 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from llm_atlas import Atlas, __version__
 from llm_atlas.errors import InvalidData, UsageError
-from llm_atlas.fmt import format_text, quote_string
+from llm_atlas.canonical_turtle import format_text, quote_string
 from llm_atlas.link import (
     LINKED_KINDS,
-    MAX_WAIT,
     TYPES_BY_KIND,
     WIKIDATA_CLASSES,
     case_variants,
-    link_wikidata,
-    retry_after_seconds,
     sparql_literal,
     user_agent,
 )
 from llm_atlas.namespaces import KINDS
 from llm_atlas.query import parse_saved_query
+from llm_atlas.sparql_client import MAX_WAIT, retry_after_seconds
 
 from .conftest import FIXTURES, ROOT, make_checkout
 
@@ -245,7 +243,7 @@ ACCEPTED = {"organization/alpha-lab": "Q990001", "organization/beta-corp": "Q990
 
 def test_the_review_table_is_exactly_the_expected_one(wikidata, tmp_path):
     with atlas_at(tmp_path) as atlas:
-        report = link_wikidata(atlas, endpoint=wikidata.url)
+        report = atlas.link_wikidata(endpoint=wikidata.url)
     assert rows_of(report) == EXPECTED_REVIEW
     assert report.entities == 11 and report.requests == 1 and report.applied == []
     why = {(r.entity.rsplit("/", 1)[1], r.qid): r.why for r in report.rows}
@@ -265,17 +263,17 @@ def test_the_review_table_is_exactly_the_expected_one(wikidata, tmp_path):
 
 def test_kinds_limit_what_is_looked_up(wikidata, tmp_path):
     with atlas_at(tmp_path) as atlas:
-        report = link_wikidata(atlas, endpoint=wikidata.url, kinds=["model", "framework"])
+        report = atlas.link_wikidata(endpoint=wikidata.url, kinds=["model", "framework"])
         assert [r for r in rows_of(report)] == [r for r in EXPECTED_REVIEW if r[0].split(":")[0] in ("model", "framework")]
         with pytest.raises(UsageError, match="cannot link kind compute"):
-            link_wikidata(atlas, endpoint=wikidata.url, kinds=["compute"])
+            atlas.link_wikidata(endpoint=wikidata.url, kinds=["compute"])
         with pytest.raises(UsageError):
-            link_wikidata(atlas, endpoint=wikidata.url, kinds=[])
+            atlas.link_wikidata(endpoint=wikidata.url, kinds=[])
 
 
 def test_requests_are_batched_polite_posts(wikidata, tmp_path):
     with atlas_at(tmp_path) as atlas, Recorder(upstream=wikidata.url) as recorder:
-        report = link_wikidata(atlas, endpoint=recorder.url, batch_size=4, contact="atlas-maintainers@example.org")
+        report = atlas.link_wikidata(endpoint=recorder.url, batch_size=4, contact="atlas-maintainers@example.org")
     assert rows_of(report) == EXPECTED_REVIEW  # the same answer, asked in three parts
     assert len(recorder.requests) == report.requests == 3  # 11 entities, 4 per request
     for request in recorder.requests:
@@ -321,13 +319,15 @@ def _link_triples(path: str, qid: str) -> set:
         (claim, ox.NamedNode(atlas + "confidence"), ox.NamedNode(atlas + "confidence/inferred")),
         (claim, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
          ox.Literal("matched by llm-atlas link on label and type; review", language="en")),
+        # the mark the SSSOM export reads as "lexical matching" (the comment is for people only)
+        (claim, ox.NamedNode("http://purl.org/dc/terms/type"), ox.NamedNode("https://w3id.org/semapv/vocab/LexicalMatching")),
     }
 
 
 def test_apply_writes_exactly_the_accepted_links_and_the_checkout_stays_valid(wikidata, tmp_path):
     with atlas_at(tmp_path) as atlas:
         before = _snapshot(atlas.root)
-        report = link_wikidata(atlas, endpoint=wikidata.url, apply=True)
+        report = atlas.link_wikidata(endpoint=wikidata.url, apply=True)
         after = _snapshot(atlas.root)
 
         assert rows_of(report) == EXPECTED_REVIEW
@@ -344,7 +344,7 @@ def test_apply_writes_exactly_the_accepted_links_and_the_checkout_stays_valid(wi
 
         assert atlas.validate().problems == []
 
-        again = link_wikidata(atlas, endpoint=wikidata.url, apply=True)
+        again = atlas.link_wikidata(endpoint=wikidata.url, apply=True)
         assert again.entities == 8 and again.applied == [] and again.accepted == []
         assert {r.entity.rsplit("/", 1)[1] for r in again.rows}.isdisjoint({p.split("/")[1] for p in ACCEPTED})
         assert rows_of(again) == [r for r in EXPECTED_REVIEW if r[5] != "accepted"]
@@ -357,7 +357,7 @@ def test_apply_writes_nothing_when_a_file_cannot_be_formatted(wikidata, tmp_path
         path.write_text(path.read_text(encoding="utf-8") + "# a comment the formatter would lose\n", encoding="utf-8")
         before = _snapshot(atlas.root)
         with pytest.raises(InvalidData) as error:
-            link_wikidata(atlas, endpoint=wikidata.url, apply=True)
+            atlas.link_wikidata(endpoint=wikidata.url, apply=True)
         assert any(p.rule == "format-comment" for p in error.value.problems)
         assert _snapshot(atlas.root) == before
 
@@ -417,7 +417,7 @@ def test_hostile_labels_reach_the_server_as_literals_of_one_query(wikidata, tmp_
         assert atlas.validate().problems == []
         triples = wikidata.triples()
         with Recorder(upstream=wikidata.url) as recorder:
-            report = link_wikidata(atlas, endpoint=recorder.url, apply=True)
+            report = atlas.link_wikidata(endpoint=recorder.url, apply=True)
         assert len(recorder.requests) == 1
         (query,) = recorder.queries()
         texts = values_of(query)  # the server's query parses, and its VALUES hold the labels as literals
@@ -456,7 +456,7 @@ CANNED = {"head": {"vars": ["text", "item", "how", "itemLabel", "description", "
 def test_a_429_is_waited_out_as_retry_after_says_and_retried(tmp_path):
     with atlas_at(tmp_path) as atlas, Recorder(canned=CANNED, fail_first=1, retry_after="1") as recorder:
         started = time.monotonic()
-        report = link_wikidata(atlas, endpoint=recorder.url, kinds=["organization"])
+        report = atlas.link_wikidata(endpoint=recorder.url, kinds=["organization"])
         elapsed = time.monotonic() - started
     assert len(recorder.requests) == 2 and report.requests == 2 and report.waited == 1.0
     assert recorder.times[1] - recorder.times[0] >= 1.0  # it waited the second Retry-After asked for
@@ -470,7 +470,7 @@ def test_retries_after_429_are_bounded(tmp_path):
     waits: list[float] = []
     with atlas_at(tmp_path) as atlas, Recorder(canned=CANNED, fail_first=10**6, retry_after="7") as recorder:
         with pytest.raises(UsageError, match="HTTP 429"):
-            link_wikidata(atlas, endpoint=recorder.url, kinds=["organization"], max_retries=2, sleep=waits.append)
+            atlas.link_wikidata(endpoint=recorder.url, kinds=["organization"], max_retries=2, sleep=waits.append)
     assert len(recorder.requests) == 3  # the first try and two retries, then it gives up
     assert waits == [7.0, 7.0]
 
@@ -488,9 +488,9 @@ def test_retry_after_takes_seconds_or_a_date_and_is_capped():
 def test_an_endpoint_that_cannot_be_reached_is_a_usage_error(tmp_path):
     with atlas_at(tmp_path) as atlas:
         with pytest.raises(UsageError, match="cannot reach"):
-            link_wikidata(atlas, endpoint=f"http://127.0.0.1:{_free_port()}/sparql", kinds=["organization"], timeout=5)
+            atlas.link_wikidata(endpoint=f"http://127.0.0.1:{_free_port()}/sparql", kinds=["organization"], timeout=5)
         with pytest.raises(UsageError, match="http"):
-            link_wikidata(atlas, endpoint="file:///etc/passwd")
+            atlas.link_wikidata(endpoint="file:///etc/passwd")
 
 
 # -- the federated saved query -------------------------------------------------------------------------
@@ -509,7 +509,7 @@ def test_the_federated_query_works_against_the_local_server(wikidata, tmp_path):
         with Recorder(upstream=wikidata.url) as recorder:  # nothing linked yet: no row, and no question asked
             assert atlas.query(saved.text.replace(WIKIDATA_SERVICE, f"SERVICE <{recorder.url}>")).rows == []
         assert recorder.requests == []
-        link_wikidata(atlas, endpoint=wikidata.url, apply=True)
+        atlas.link_wikidata(endpoint=wikidata.url, apply=True)
         result = atlas.query(local)
     assert result.variables == ["kind", "entity", "item", "itemLabel", "inception", "countries", "developers", "entityIri"]
     rows = [[("" if t is None else t.value) for t in row] for row in result.rows]

@@ -12,7 +12,8 @@ import yaml
 from llm_atlas import Atlas
 from llm_atlas.errors import UsageError
 from llm_atlas.link import APPLY_COMMENT
-from llm_atlas.mappings import COLUMNS, IDENTIFIER_PROPERTIES, export_sssom
+from llm_atlas.namespaces import LEXICAL_MATCHING
+from llm_atlas.mappings import COLUMNS, IDENTIFIER_PROPERTIES
 
 from .conftest import ROOT, check_golden, make_checkout
 
@@ -54,6 +55,7 @@ JUSTIFICATIONS = {"semapv:ManualMappingCuration", "semapv:LexicalMatching"}
 PREFIXES = """\
 @prefix atlas: <https://w3id.org/llm-atlas/ontology/> .
 @prefix confidence: <https://w3id.org/llm-atlas/ontology/confidence/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
@@ -61,14 +63,16 @@ PREFIXES = """\
 """
 
 
-def _claim(entity: str, fragment: str, predicate: str, value: str, confidence: str, evidence: str, comment: str = "") -> str:
+def _claim(entity: str, fragment: str, predicate: str, value: str, confidence: str, evidence: str, comment: str = "",
+           marked: bool = False) -> str:
     subject = f"<https://w3id.org/llm-atlas/{entity}>"
     return (
         f"{subject} {predicate} {value} .\n"
         f"<https://w3id.org/llm-atlas/{entity}#{fragment}> a atlas:StatementClaim ;\n"
         f"    rdf:subject {subject} ; rdf:predicate {predicate} ; rdf:object {value} ;\n"
         f"    atlas:source source:external ; atlas:evidence <{evidence}> ; atlas:confidence confidence:{confidence}"
-        + (f" ;\n    rdfs:comment {comment}@en" if comment else "") + " .\n"
+        + (f" ;\n    rdfs:comment {comment}@en" if comment else "")
+        + (f" ;\n    dcterms:type <{LEXICAL_MATCHING}>" if marked else "") + " .\n"
     )
 
 
@@ -89,7 +93,7 @@ IDENTIFIERS = {
         ("huggingfaceid", "atlas:huggingFaceId", '"alpha-lab"', "stated", "https://huggingface.co/alpha-lab"),
         ("rorid", "atlas:rorId", "<https://ror.org/0abcdef12>", "stated", "https://ror.org/0abcdef12"),
         ("exactmatch-q990001", "skos:exactMatch", "<http://www.wikidata.org/entity/Q990001>", "inferred",
-         "https://www.wikidata.org/wiki/Q990001", f'"{APPLY_COMMENT}"'),
+         "https://www.wikidata.org/wiki/Q990001", f'"{APPLY_COMMENT}"', True),
     ],
     "framework/trainer": [
         ("sourcerepository-github", "atlas:sourceRepository", "<https://github.com/alpha-lab/trainer>", "stated",
@@ -167,18 +171,18 @@ def test_the_fixture_graph_exports_as_the_golden_file(tmp_path, update_goldens):
     with mini_with_identifiers(tmp_path) as atlas:
         assert atlas.validate().problems == []  # the added claims are valid atlas data
         out = tmp_path / "out" / "mini.sssom.tsv"
-        export = export_sssom(atlas, out)
+        export = atlas.export_mappings(out)
         text = out.read_text(encoding="utf-8")
         assert export.records == 10 and export.text == text
         check_golden(GOLDENS / "mini.sssom.tsv", text, update_goldens)
-        export_sssom(atlas, out)
+        atlas.export_mappings(out)
         assert out.read_text(encoding="utf-8") == text  # deterministic
         assert [p.name for p in out.parent.iterdir()] == ["mini.sssom.tsv"]  # no temporary file left behind
 
 
 def test_the_fixture_export_follows_sssom(tmp_path):
     with mini_with_identifiers(tmp_path) as atlas:
-        metadata, records = check_sssom(export_sssom(atlas, tmp_path / "mini.sssom.tsv").text)
+        metadata, records = check_sssom(atlas.export_mappings(tmp_path / "mini.sssom.tsv").text)
     curie_map = metadata["curie_map"]
     by_record = {r["record_id"]: r for r in records}
     objects = {record_id: expand(r["object_id"], curie_map) for record_id, r in by_record.items()}
@@ -206,9 +210,25 @@ def test_the_fixture_export_follows_sssom(tmp_path):
     assert curie_map["codeberg.org"] == "https://codeberg.org/"
 
 
+@pytest.mark.parametrize("comment, marked, justification", [
+    (f'"{APPLY_COMMENT}"', False, "semapv:ManualMappingCuration"),  # the comment is for people: it decides nothing
+    ('"Checked by hand."', True, "semapv:LexicalMatching"),
+    ("", True, "semapv:LexicalMatching"),
+])
+def test_the_justification_follows_the_mark_in_the_data_not_the_comment(tmp_path, comment, marked, justification):
+    checkout = make_checkout(tmp_path / "atlas")
+    path = checkout / "graph" / "organization" / "alpha-lab.ttl"
+    claim = ("exactmatch-q990001", "skos:exactMatch", "<http://www.wikidata.org/entity/Q990001>", "inferred",
+             "https://www.wikidata.org/wiki/Q990001", comment, marked)
+    path.write_text(PREFIXES + path.read_text(encoding="utf-8") + "\n" + _claim("organization/alpha-lab", *claim), encoding="utf-8")
+    with Atlas.open(checkout, tmp_path / "store") as atlas:
+        _, _, records = parse_sssom(atlas.export_mappings(tmp_path / "out.sssom.tsv").text)
+    assert [r["mapping_justification"] for r in records] == [justification]
+
+
 def test_without_identifiers_the_set_has_only_the_required_columns(tmp_path):
     with Atlas.open(make_checkout(tmp_path / "atlas"), tmp_path / "store") as atlas:
-        text = export_sssom(atlas, tmp_path / "empty.sssom.tsv").text
+        text = atlas.export_mappings(tmp_path / "empty.sssom.tsv").text
     metadata, columns, records = parse_sssom(text)
     assert records == [] and columns == ["subject_id", "predicate_id", "object_id", "mapping_justification"]
     assert metadata["curie_map"] is None or metadata["curie_map"] == {}
@@ -217,7 +237,7 @@ def test_without_identifiers_the_set_has_only_the_required_columns(tmp_path):
 def test_the_output_must_be_a_file(tmp_path):
     with Atlas.open(make_checkout(tmp_path / "atlas"), tmp_path / "store") as atlas:
         with pytest.raises(UsageError, match="folder"):
-            export_sssom(atlas, tmp_path)
+            atlas.export_mappings(tmp_path)
 
 
 # -- the real graph ------------------------------------------------------------------------------------
@@ -232,7 +252,7 @@ SELECT DISTINCT ?claim WHERE {
 
 def test_the_real_graph_has_one_record_per_identifier_claim(tmp_path):
     with Atlas.open(ROOT, tmp_path / "store") as atlas:
-        export = export_sssom(atlas, tmp_path / "llm-atlas.sssom.tsv")
+        export = atlas.export_mappings(tmp_path / "llm-atlas.sssom.tsv")
         claims = {row[0].value for row in atlas.query(IDENTIFIER_CLAIMS).rows}
     metadata, records = check_sssom(export.text)
     assert export.records == len(records) == len(claims) > 0

@@ -11,7 +11,7 @@ import pytest
 from networkx.algorithms import bipartite
 
 from llm_atlas import Atlas
-from llm_atlas import network
+from llm_atlas import network, network_drawing
 from llm_atlas.namespaces import PREFIXES
 
 from .conftest import ROOT, check_golden
@@ -417,7 +417,7 @@ def test_lists_become_strings_and_missing_values_are_dropped(mini_atlas):
 
 
 def test_export_refuses_an_unknown_format(mini_atlas, tmp_path):
-    with pytest.raises(ValueError, match="graphml or .gexf"):
+    with pytest.raises(ValueError, match="use graphml or gexf"):
         network.export(network.collaboration_graph(mini_atlas.store), tmp_path / "graph.json")
 
 
@@ -433,9 +433,9 @@ def svg_texts(path: Path) -> list[str]:
 
 def test_collaboration_drawing_is_written_readable_and_deterministic(extended_atlas, tmp_path):
     graph = network.collaboration_graph(extended_atlas.store)
-    png = network.draw(graph, tmp_path / "collaboration.png")
+    png = network_drawing.draw(graph, tmp_path / "collaboration.png")
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and png.stat().st_size > 10_000
-    svg = network.draw(graph, tmp_path / "collaboration.svg")
+    svg = network_drawing.draw(graph, tmp_path / "collaboration.svg")
     texts = svg_texts(svg)
     for label in ("Alpha Lab", "Beta Corp", "Gamma Institute", "Delta Centre", "Epsilon Foundation"):
         assert label in texts
@@ -445,22 +445,22 @@ def test_collaboration_drawing_is_written_readable_and_deterministic(extended_at
                   "inferred by the atlas"):
         assert entry in texts, entry
     assert any(t.startswith("Collaboration network") for t in texts)
-    again = network.draw(graph, tmp_path / "again.svg")
+    again = network_drawing.draw(graph, tmp_path / "again.svg")
     assert again.read_bytes() == svg.read_bytes()
-    assert network.draw(graph, tmp_path / "again.png").read_bytes() == png.read_bytes()
+    assert network_drawing.draw(graph, tmp_path / "again.png").read_bytes() == png.read_bytes()
 
 
 def test_project_artifact_drawing(mini_atlas, tmp_path):
     graph = network.project_artifact_graph(mini_atlas.store)
-    svg = network.draw(graph, tmp_path / "projects.svg", title="Projects and artefacts")
+    svg = network_drawing.draw(graph, tmp_path / "projects.svg", title="Projects and artefacts")
     texts = svg_texts(svg)
     assert "Projects and artefacts" in texts
     for label in ("Alpha", "Beta", "Alpha Corpus", "Web Crawl", "releases", "builds", "uses", "Artefact kind"):
         assert label in texts, label
-    assert network.draw(graph, tmp_path / "again.svg", title="Projects and artefacts").read_bytes() == svg.read_bytes()
-    assert network.draw(graph, tmp_path / "projects.png").stat().st_size > 10_000
-    with pytest.raises(ValueError, match="png or .svg"):
-        network.draw(graph, tmp_path / "projects.pdf")
+    assert network_drawing.draw(graph, tmp_path / "again.svg", title="Projects and artefacts").read_bytes() == svg.read_bytes()
+    assert network_drawing.draw(graph, tmp_path / "projects.png").stat().st_size > 10_000
+    with pytest.raises(ValueError, match="use png or svg"):
+        network_drawing.draw(graph, tmp_path / "projects.pdf")
 
 
 def test_write_network_outputs(mini_atlas, tmp_path):

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from llm_atlas import Atlas, export, publish, remote
+from llm_atlas import Atlas, ntriples, publish, remote, sparql_client
 from llm_atlas.errors import UsageError
 from llm_atlas.layout import FILE_GRAPH_BASE
 from llm_atlas.query import parse_saved_query
@@ -49,7 +49,7 @@ class OxigraphServer:
     def __init__(self, location: Path, *, union: bool = True):
         binary = oxigraph_binary()
         if binary is None:
-            pytest.skip("the oxigraph server is not installed (pip install oxigraph, in the test extra)")
+            pytest.fail("the oxigraph server is not installed: pip install -e '.[test]' (the package oxigraph)")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.query_url, self.store_url = self.base + "/query", self.base + "/store"
@@ -87,7 +87,7 @@ class OxigraphServer:
         """The server's content, blank nodes relabelled from their content."""
         answer = remote.remote_query(self.query_url, "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
         quads = [ox.Quad(s, p, o, g) for g, s, p, o in answer.rows]
-        return {f"{q.subject} {q.predicate} {q.object} {q.graph_name}" for q in export.canonical_blank_nodes(quads)}
+        return {f"{q.subject} {q.predicate} {q.object} {q.graph_name}" for q in ntriples.canonical_blank_nodes(quads)}
 
     def graphs(self) -> set[str]:
         return {row[0].value for row in remote.remote_query(self.query_url, "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }").rows}
@@ -187,7 +187,7 @@ def test_publish_uploads_every_file_graph(atlas, server):
     assert report.graph_store == server.store_url  # Oxigraph's layout: /query -> /store
     assert server.graphs() == local
     expected = {f"{q.subject} {q.predicate} {q.object} {q.graph_name}"
-                for q in export.canonical_blank_nodes(atlas.store.quads_for_pattern(None, None, None, None))}
+                for q in ntriples.canonical_blank_nodes(atlas.store.quads_for_pattern(None, None, None, None))}
     assert server.quads() == expected
     assert "created" in report.to_text() and report.summary().startswith(f"published {len(local)} graphs")
 
@@ -308,6 +308,46 @@ def test_values_go_first_in_the_outermost_where_group():
         remote.bind_values("DROP ALL", {"s": iri})
 
 
+# -- query --endpoint without flags ---------------------------------------------------------------------------
+
+def _cli_rows(capsys, atlas, url: str, name: str = "study-sample") -> list:
+    from llm_atlas.cli import main
+
+    code = main(["--root", str(atlas.root), "--store", str(atlas.store_dir), "query", name, "--endpoint", url, "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return [[b.get(v, {}).get("value") for v in doc["head"]["vars"]] for doc in [__import__("json").loads(out)] for b in doc["results"]["bindings"]]
+
+
+def test_query_endpoint_finds_the_published_graphs_of_a_plain_store(tmp_path, capsys):
+    """A store publish filled, served without a union default graph: the atlas graphs are found, no flag needed."""
+    with Atlas.open(make_checkout(tmp_path / "atlas"), tmp_path / "store") as atlas:
+        running = OxigraphServer(tmp_path / "plain-db", union=False)
+        try:
+            publish.publish(atlas.store, running.query_url)
+            local = [[t.value if t is not None else None for t in row] for row in atlas.query("study-sample").rows]
+            assert local and _cli_rows(capsys, atlas, running.query_url) == local
+            # the endpoint's default graph really is empty: without the atlas graphs the query finds nothing
+            assert remote.remote_query(running.query_url, atlas.saved_query("study-sample"), atlas_graphs=False).rows == []
+        finally:
+            running.stop()
+
+
+def test_query_endpoint_works_against_llm_atlas_serve(tmp_path, capsys):
+    from llm_atlas.serve import AtlasServer
+
+    with Atlas.open(make_checkout(tmp_path / "atlas"), tmp_path / "store") as atlas:
+        atlas.build()
+        local = [[t.value if t is not None else None for t in row] for row in atlas.query("study-sample").rows]
+        atlas.close()
+        server = AtlasServer(atlas, port=0, workers=1, queue=1)
+        server.start()
+        try:
+            assert local and _cli_rows(capsys, atlas, server.url + "/sparql") == local
+        finally:
+            server.close()
+
+
 # -- errors --------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("status", [500, 404])
@@ -351,7 +391,7 @@ def test_an_unreachable_endpoint_is_reported(atlas):
 
 def test_a_failing_delete_stops_the_publish(atlas, server, monkeypatch):
     publish.publish(atlas.store, server.query_url)
-    real = remote.http_request
+    real = sparql_client.http_request
 
     def flaky(method, url, **kwargs):
         if method == "DELETE":

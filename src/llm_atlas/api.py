@@ -1,10 +1,26 @@
 """The Python API. The command line is a thin layer over :class:`Atlas`.
 
+Each method is one command: it takes plain values, calls the job that does the work (jobs never see the
+``Atlas``) and returns the job's report object. Every method that reads the store brings it up to date
+with the files first (:meth:`Atlas.refresh`: a stat of every file, a parse of the changed ones), or warns
+with :class:`~llm_atlas.errors.StaleStoreWarning` that it answers from the last build.
+
 >>> from llm_atlas import Atlas
->>> atlas = Atlas.open()                                        # doctest: +SKIP
->>> atlas.build().summary()                                     # doctest: +SKIP
->>> atlas.validate().conforms                                   # doctest: +SKIP
->>> atlas.query("study-sample").rows[0]                         # doctest: +SKIP
+>>> atlas = Atlas.open()  # the checkout around the current directory           # doctest: +SKIP
+>>> atlas.query("study-sample").variables
+['organization', 'type', 'continent', 'project', 'governanceModel']
+>>> atlas.query("SELECT (COUNT(*) AS ?n) WHERE { ?o atlas:inSample true ; a atlas:Organization }").rows[0][0].value
+'14'
+>>> atlas.saved_query("stdy-sample")
+Traceback (most recent call last):
+...
+llm_atlas.errors.UsageError: no saved query 'stdy-sample'; did you mean study-sample? (`llm-atlas queries` lists them)
+
+(tests/test_doctests.py runs these examples on the atlas of the checkout.)
+
+Jobs that need heavy libraries (rdflib and pySHACL to validate, networkx and matplotlib to analyse and
+draw, PyYAML to import) are imported by the method that runs them, so that ``llm-atlas query`` and
+``llm-atlas --help`` start without them (see benchmarks/bench_startup.py).
 """
 
 from __future__ import annotations
@@ -12,38 +28,30 @@ from __future__ import annotations
 import gc
 import os
 import re
+import warnings
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
 
 from . import build as build_job
-from . import check as check_pipeline
-from . import export as export_job
-from . import fmt as fmt_job
-from . import link as link_job
-from . import mappings as mappings_job
-from . import network as network_job
-from . import osai as osai_job
-from . import publish as publish_job
-from . import remote as remote_job
-from . import report as report_job
-from . import rules as rules_job
-from . import validate as validate_job
-from .errors import InvalidData, Problem, UsageError
+from .errors import InvalidData, StaleStoreWarning, UnknownTermWarning, UsageError
 from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
+from .namespaces import BASE, RDF_TYPE, curie
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query
 from .staging import stage
 from .store import dump_dir, has_dump, load_dump, read_manifest
+from .suggest import did_you_mean, nearest
+
+QUERY_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class Atlas:
-    """An atlas checkout (ontology/, graph/, queries/) and its store."""
+    """An atlas checkout (ontology/, graph/, imports/, queries/) and its store."""
 
     def __init__(self, root: Path, store_dir: Path):
         self.root = root
         self.store_dir = store_dir
-        self._memory: ox.Store | None = None
+        self._memory: ox.Store | None = None  # the store's data in memory (what queries run on)
         self._parsed: dict[tuple, SavedQuery] = {}  # saved queries by (name, size, mtime)
 
     @classmethod
@@ -60,9 +68,10 @@ class Atlas:
 
     @property
     def store(self) -> ox.Store:
-        """The built data in memory (loaded from the store's dump once), building it first if there is none yet.
+        """The store as last built, in memory (built first if there is none yet). Reading methods call :meth:`refresh`.
 
-        Read it, do not write it: it is the query engine's copy of what the persistent store holds.
+        It is loaded once from the dump beside the persistent store (see :mod:`llm_atlas.store`) and kept up
+        to date by :meth:`build`, :meth:`refresh` and :meth:`validate`: read it, do not write it.
         """
         if self._memory is None:
             if read_manifest(self.store_dir) is None or not has_dump(dump_dir(self.store_dir)):
@@ -72,8 +81,10 @@ class Atlas:
         return self._memory
 
     def close(self) -> None:
-        self._memory = None
-        gc.collect()
+        """Release the in-memory copy of the store."""
+        if self._memory is not None:
+            self._memory = None
+            gc.collect()
 
     def __enter__(self) -> "Atlas":
         return self
@@ -81,53 +92,83 @@ class Atlas:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # -- jobs ------------------------------------------------------------------------------------------
+    def refresh(self) -> build_job.BuildResult | None:
+        """Bring the store up to date with the files: stat every file, load the changed ones.
+
+        Returns the build, or None when nothing changed. When a changed file does not parse, the store is
+        left as it is and a :class:`~llm_atlas.errors.StaleStoreWarning` says so (with no store at all,
+        the :class:`~llm_atlas.errors.InvalidData` is raised: there is nothing to answer from).
+        """
+        try:
+            staged = stage(self.root, self.store_dir, parse_full=False)
+            if not staged.pending:
+                return None
+            return self._build_staged(staged)
+        except InvalidData as error:
+            if read_manifest(self.store_dir) is None:
+                raise
+            files = sorted({p.path for p in error.problems})
+            first = error.problems[0].as_text() if error.problems else ""
+            warnings.warn(StaleStoreWarning(
+                f"answering from the store as last built: {len(files)} changed file(s) do not parse ({first}"
+                + (f"; and {len(files) - 1} more" if len(files) > 1 else "") + "); run `llm-atlas validate` to see every problem"),
+                stacklevel=3)
+            return None
+
+    def _fresh(self) -> ox.Store:
+        self.refresh()
+        return self.store
+
+    # -- building and checking ---------------------------------------------------------------------------
 
     def build(self, *, force: bool = False) -> build_job.BuildResult:
         """Load every changed file of ontology/, graph/ and imports/ into the store (all of them with ``force``)."""
-        memory, self._memory = (None if force else self._memory), None  # changed in place by an incremental build
-        result = build_job.build(self.root, self.store_dir, force=force, memory=memory)
+        return self._build_staged(stage(self.root, self.store_dir, force=force, parse_full=False))
+
+    def _build_staged(self, staged) -> build_job.BuildResult:
+        memory, self._memory = (None if staged.full else self._memory), None  # an incremental build changes it in place
+        result = build_job.build_staged(staged, self.store_dir, memory)
         self._memory = result.memory
         return result
 
-    def validate(self) -> validate_job.ValidationReport:
-        """SHACL over the data as it is on disk.
+    def validate(self):
+        """SHACL over the data as it is on disk; the store is updated only when the data is valid.
 
-        Files changed since the last build are parsed and checked before they reach the store; the build
-        is committed only when the data is valid, so invalid data never replaces a valid store.
+        Returns a :class:`~llm_atlas.validate.ValidationReport`.
         """
-        staged = stage(self.root, self.store_dir, parse_full=False)
-        undo = None
-        if staged.full:
-            try:
-                memory = build_job.load_sources(staged.changed)
-            except (SyntaxError, ValueError):  # parse every file the slow way: InvalidData names each bad one
-                staged = stage(self.root, self.store_dir, force=True)
-                memory = build_job.load_sources(staged.changed)
-        else:
-            memory = self.store
-            undo = build_job.apply_staged(memory, staged)
-        report = validate_job.validate(self.root, memory, sorted(staged.hashes))
-        if report.conforms:
-            if staged.pending:
-                build_job.commit(staged, self.store_dir, memory)
-            self._memory = memory
-        elif undo is not None:
-            build_job.revert(memory, undo)
+        from .validate import validate_checkout
+
+        memory, self._memory = self._memory, None  # changed in place while validating
+        report, self._memory = validate_checkout(self.root, self.store_dir, memory)
         return report
 
-    def check(self, base: str | None = None) -> check_pipeline.CheckReport:
+    def check(self, base: str | None = None):
         """The contribution check (files, entities, format, SHACL, history, summary); writes nothing."""
-        self.close()
-        return check_pipeline.check(self.root, self.store_dir, base)
+        from .check import check
 
-    def format_check(self, paths: list[Path]) -> list[Problem]:
+        return check(self.root, self.store_dir, base)
+
+    def format_check(self, paths: list[Path]):
         """Problems for the files (or folders) that are not in canonical form; writes nothing."""
-        return fmt_job.check_files(fmt_job.expand_paths(paths), root=self.root)
+        from . import fmt
 
-    def format_write(self, paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+        return fmt.check_files(fmt.expand_paths(paths), root=self.root)
+
+    def format_write(self, paths: list[Path]):
         """Rewrite the files in canonical form (each proven lossless first); returns (changed, problems)."""
-        return fmt_job.write_files(fmt_job.expand_paths(paths), root=self.root)
+        from . import fmt
+
+        return fmt.write_files(fmt.expand_paths(paths), root=self.root)
+
+    def rules(self) -> str:
+        """The rule catalogue (docs/rules.md), from the checkout's shapes."""
+        import rdflib
+
+        from .rules import catalogue
+
+        return catalogue(rdflib.Graph().parse(self.root / SHAPES_FILE, format="turtle"))
+
+    # -- queries -----------------------------------------------------------------------------------------
 
     def saved_queries(self) -> list[SavedQuery]:
         return load_saved_queries(self.root / QUERIES_DIR, self.root)
@@ -135,75 +176,64 @@ class Atlas:
     def saved_query(self, name: str) -> SavedQuery:
         path = self.root / QUERIES_DIR / f"{name}.rq"
         if not path.is_file():
-            names = ", ".join(q.stem for q in sorted((self.root / QUERIES_DIR).glob("*.rq")))
-            raise UsageError(f"no saved query {name!r}; saved queries: {names}")
+            names = [q.stem for q in sorted((self.root / QUERIES_DIR).glob("*.rq"))]
+            hint = did_you_mean(name, names)
+            raise UsageError(f"no saved query {name!r}" + (f"; {hint}" if hint else f"; saved queries: {', '.join(names)}")
+                             + " (`llm-atlas queries` lists them)")
         stat = path.stat()
         key = (name, stat.st_size, stat.st_mtime_ns)
         if key not in self._parsed:  # parsing checks the query by running it on an empty store: ~10 ms each time
             self._parsed[key] = parse_saved_query(path.read_text(encoding="utf-8"), name, path, path.relative_to(self.root).as_posix())
         return self._parsed[key]
 
+    def _resolve(self, query: str | SavedQuery) -> SavedQuery | str:
+        """A saved query by name, a .rq file, or SPARQL text (returned as it is)."""
+        if isinstance(query, SavedQuery):
+            return query
+        if query.endswith(".rq"):
+            return self._query_file(Path(query))
+        if QUERY_NAME.fullmatch(query):
+            return self.saved_query(query)
+        return query
+
     def query(self, query: str | SavedQuery, params: dict[str, str] | None = None) -> QueryResult:
-        """Run a saved query (by name or object), a ``.rq`` file, or SPARQL text."""
-        if isinstance(query, str):
-            if query.endswith(".rq"):
-                query = self._query_file(Path(query))
-            elif re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", query):
-                query = self.saved_query(query)
-            else:
-                if params:
-                    raise UsageError("--param applies to saved queries, which declare their parameters")
-                return run_query(self.store, query)
-        return run_query(self.store, query.text, bind_params(query, params or {}))
+        """Run a saved query (by name or object), a ``.rq`` file, or SPARQL text, on the store brought up to date."""
+        target = self._resolve(query)
+        store = self._fresh()
+        if isinstance(target, str):
+            if params:
+                raise UsageError("--param applies to saved queries, which declare their parameters")
+            return run_query(store, target)
+        bindings = bind_params(target, params or {})
+        self._warn_unknown(store, {name: term for name, term in bindings.items() if name in (params or {})})
+        return run_query(store, target.text, bindings)
 
-    def import_osai(self, index_dir: Path, *, version: str | None = None):
-        """Import the European Open Source AI Index into imports/osai-index.ttl; returns the ImportReport."""
-        self.close()
-        return osai_job.import_osai(Path(index_dir), self.root, version=version)
+    def _warn_unknown(self, store: ox.Store, bindings: dict) -> None:
+        """Warn, with the nearest names, when a parameter names an atlas IRI nothing in the atlas has."""
+        for name, term in bindings.items():
+            if not isinstance(term, ox.NamedNode) or not term.value.startswith(BASE) or self._exists(store, term):
+                continue
+            namespace = term.value.rsplit("/", 1)[0] + "/"
+            known = {q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), None, None)
+                     if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespace) and "#" not in q.subject.value}
+            shown = curie(term.value) or term.value
+            near = [curie(namespace + n) or namespace + n for n in nearest(term.value[len(namespace):], [i[len(namespace):] for i in known])]
+            hint = did_you_mean(shown, near) if near else ""
+            warnings.warn(UnknownTermWarning(f"parameter {name}: {shown} names nothing in the atlas" + (f"; {hint}" if hint else "")), stacklevel=3)
 
-    def link_wikidata(self, endpoint: str = "https://query.wikidata.org/sparql", *, kinds=None, apply: bool = False, contact: str | None = None):
-        """Propose (and with ``apply`` write) Wikidata links for entities that lack one; returns the LinkReport."""
-        return link_job.link_wikidata(self, endpoint=endpoint, kinds=kinds or None, apply=apply, contact=contact)
+    @staticmethod
+    def _exists(store: ox.Store, term: ox.NamedNode) -> bool:
+        return next(iter(store.quads_for_pattern(term, None, None, None)), None) is not None
 
-    def export_mappings(self, out_path: str | os.PathLike):
-        """Every external link as an SSSOM TSV."""
-        return mappings_job.export_sssom(self, Path(out_path))
+    def remote_query(self, endpoint: str, query: str | SavedQuery, params: dict[str, str] | None = None, *,
+                     atlas_graphs: bool | None = None) -> QueryResult:
+        """Run a saved query (by name), a .rq file or SPARQL text at a remote SPARQL endpoint.
 
-    def export(self, out_dir: str | os.PathLike, formats="all"):
-        """Write the whole atlas into ``out_dir`` in the given formats, with a VoID/DCAT description."""
-        return export_job.export(self.store, out_dir, formats)
+        ``atlas_graphs``: None finds out which graph holds the atlas (see :func:`llm_atlas.remote.dataset_of`).
+        """
+        from .remote import remote_query
 
-    def export_void(self, out_dir: str | os.PathLike) -> Path:
-        return export_job.write_void(self.store, out_dir)
-
-    def publish(self, endpoint: str, **options):
-        """Upload every file graph to a Graph Store Protocol endpoint, replacing each; returns the PublishReport."""
-        return publish_job.publish(self.store, endpoint, **options)
-
-    def remote_query(self, endpoint: str, query: str | SavedQuery, params: dict[str, str] | None = None, *, atlas_graphs: bool = False) -> QueryResult:
-        """Run a saved query (by name), a .rq file or SPARQL text on a remote endpoint through SPARQLWrapper."""
-        if isinstance(query, str) and query.endswith(".rq"):
-            query = self._query_file(Path(query))
-        elif isinstance(query, str) and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", query):
-            query = self.saved_query(query)
-        return remote_job.remote_query(endpoint, query, params, atlas_graphs=atlas_graphs)
-
-    def serve(self, **options) -> int:
-        """Serve the SPARQL endpoint and the pages until interrupted (see llm_atlas.serve.serve)."""
-        from .serve import serve  # the web layer is loaded only when serving
-
-        return serve(self, **options)
-
-    def network(self, out_dir: str | os.PathLike, *, include_inferred: bool = True):
-        """Analyse and draw the collaboration network; returns (files written, NetworkReport)."""
-        analysis: list = []
-        written = network_job.write_network_outputs(self.store, out_dir, include_inferred=include_inferred, analysis=analysis)
-        return written, analysis[0]
-
-    def rules(self) -> str:
-        """The rule catalogue (docs/rules.md), from the checkout's shapes."""
-        shapes = rdflib.Graph().parse(self.root / SHAPES_FILE, format="turtle")
-        return rules_job.catalogue(shapes)
+        return remote_query(endpoint, self._resolve(query), params, atlas_graphs=atlas_graphs)
 
     @staticmethod
     def _query_file(path: Path) -> SavedQuery:
@@ -215,9 +245,116 @@ class Atlas:
             return parse_saved_query(text, path.stem, path, str(path))
         return SavedQuery(path.stem, path, text)
 
-    def report(self, out_dir: str | os.PathLike | None = None) -> report_job.Report:
-        """The main job: build, validate, answer the study's questions; write Markdown to ``out_dir``."""
+    def search(self, text: str, *, limit: int = 20, kinds=None):
+        """Entities and concepts whose labels, alternative labels or identifiers match ``text``, best first.
+
+        >>> [(hit.curie, hit.field) for hit in atlas.search("bloom", limit=1)]
+        [('project:bloom', 'label')]
+        """
+        from .search import search
+
+        return search(self._fresh(), text, limit=limit, kinds=kinds)
+
+    # -- reading commands ----------------------------------------------------------------------------------
+
+    def export(self, out_dir: str | os.PathLike, formats="all", **options):
+        """Write the whole atlas into ``out_dir`` in the given formats, with a VoID/DCAT description.
+
+        ``options``: ``base_url``, where the files will be published (for the IRIs of ``void.ttl``).
+        """
+        from .export import export
+        from .outputs import check_out_dir
+
+        check_out_dir(out_dir, "the export")
+        return export(self._fresh(), out_dir, formats, **options)
+
+    def export_void(self, out_dir: str | os.PathLike, **options) -> Path:
+        from .export import write_void
+        from .outputs import check_out_dir
+
+        check_out_dir(out_dir, "the export")
+        return write_void(self._fresh(), out_dir, **options)
+
+    def export_mappings(self, out_path: str | os.PathLike):
+        """Every external link as an SSSOM TSV."""
+        from .mappings import export_sssom
+
+        return export_sssom(self._fresh(), Path(out_path))
+
+    def publish(self, endpoint: str, **options):
+        """Upload every file graph to a Graph Store Protocol endpoint, replacing each; returns the PublishReport."""
+        from .publish import publish
+
+        return publish(self._fresh(), endpoint, **options)
+
+    def serve(self, **options) -> int:
+        """Serve the SPARQL endpoint and the pages until interrupted (see llm_atlas.serve.serve)."""
+        from .serve import serve  # the web layer is loaded only when serving
+
+        self.refresh()
+        self.close()  # the server takes its own read-only copy of the store
+        return serve(self, **options)
+
+    def network(self, out_dir: str | os.PathLike | None = None, *, include_inferred: bool = True):
+        """Analyse and draw the collaboration network into ``out_dir`` (default: report/network in the checkout).
+
+        Returns (files written, NetworkReport).
+        """
+        from .network import write_network_outputs
+        from .outputs import check_out_dir
+
+        out = Path(out_dir) if out_dir is not None else self.root / "report" / "network"
+        check_out_dir(out, "the network")
+        analysis: list = []
+        written = write_network_outputs(self._fresh(), out, include_inferred=include_inferred, analysis=analysis)
+        return written, analysis[0]
+
+    def report(self, out_dir: str | os.PathLike | None = None):
+        """The main job: validate, answer the study's questions, draw the network; written to ``out_dir``
+        (default: report/ in the checkout). Raises InvalidData, writing nothing, when the data is invalid."""
+        from . import report as report_job
+        from .outputs import check_out_dir
+
+        out = Path(out_dir) if out_dir is not None else self.root / "report"
+        check_out_dir(out, "the report")
         validation = self.validate()
         if not validation.conforms:
             raise InvalidData(validation.problems, validation.summary())
-        return report_job.make_report(self.store, self.saved_queries(), Path(out_dir) if out_dir else None)
+        warnings_count = sum(p.severity == "warning" for p in validation.problems)
+        verdict = f"valid ({validation.entities} entity files, 0 errors, {warnings_count} warnings)"
+        return report_job.make_report(self.store, self.saved_queries(), out, root=self.root, verdict=verdict)
+
+    # -- writing commands ----------------------------------------------------------------------------------
+
+    def new(self, kind: str, slug: str, *, label: str | None = None) -> Path:
+        """Write the skeleton of a new entity file, ``graph/<kind>/<slug>.ttl``, with the claim blocks to fill in."""
+        from .skeleton import new_entity
+
+        return new_entity(self.root, kind, slug, label=label)
+
+    def import_source(self, source: str, path: str | os.PathLike, *, version: str | None = None):
+        """Import one snapshot of an external source into imports/<source>.trig; returns the ImportReport."""
+        from .importers import import_source  # the importers load their sources' parsers only when importing
+
+        self.close()
+        return import_source(source, Path(path), self.root, version=version)
+
+    def import_osai(self, index_dir: Path, *, version: str | None = None):
+        """Import the European Open Source AI Index into imports/osai-index.ttl; returns the ImportReport."""
+        from .osai import import_osai
+
+        self.close()
+        return import_osai(Path(index_dir), self.root, version=version)
+
+    def link_wikidata(self, endpoint: str = "https://query.wikidata.org/sparql", *, kinds=None, apply: bool = False,
+                      contact: str | None = None, **options):
+        """Propose (and with ``apply`` write) Wikidata links for entities that lack one; returns the LinkReport.
+
+        ``options`` go to :func:`llm_atlas.link.link_wikidata` (``batch_size``, ``timeout``, ``max_retries``).
+        """
+        from .link import link_wikidata
+
+        report = link_wikidata(self._fresh(), self.root, endpoint=endpoint, kinds=kinds, apply=apply, contact=contact, **options)
+        if report.applied:
+            self.build()  # the store follows the files the links were written into
+        return report

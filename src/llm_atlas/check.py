@@ -22,18 +22,17 @@ import pyoxigraph as ox
 import rdflib
 
 from . import gitrepo
+from .canonical_turtle import format_text
 from .errors import AtlasError, InvalidData, Problem, sort_problems
 from .layout import GRAPH_DIR, ONTOLOGY_DIR, SHAPES_FILE, SourceFile, relpath_of_graph, source_files
 from .loader import LoadedFile, load_file
-from .namespaces import ONTOLOGY
+from .namespaces import ONTOLOGY, OWL_DEPRECATED, RDF_TYPE
 from .rdfbridge import compact, graph_from_triples
 from .shacl import Locator, dedupe, shacl_problems, subject_files
 from .staging import Staged, stage
 from .store import open_store, read_manifest
 from .structure import check_file
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-OWL_DEPRECATED = "http://www.w3.org/2002/07/owl#deprecated"
 CONFIDENCE = ONTOLOGY + "confidence"
 SOURCE = ONTOLOGY + "source"
 
@@ -110,10 +109,8 @@ def _graph_files(root: Path) -> list[str]:
 
 
 def _format_problems(loaded: LoadedFile) -> list[Problem]:
-    from . import fmt  # the formatter is the one place that knows the canonical form
-
     try:
-        canonical = fmt.format_text(loaded.text, loaded.source.relpath, prove=False)
+        canonical = format_text(loaded.text, loaded.source.relpath, prove=False)
     except InvalidData as error:  # the formatter refuses what it cannot keep (a comment, many blank nodes)
         return error.problems
     except AtlasError as error:

@@ -110,3 +110,15 @@ class InvalidData(AtlasError):
     def __init__(self, problems: list[Problem], summary: str = ""):
         self.problems = sort_problems(problems)
         super().__init__(summary or f"{len(self.problems)} problem(s) in the atlas data")
+
+
+class AtlasWarning(UserWarning):
+    """Something the user should know that does not stop the command (the CLI prints it on stderr)."""
+
+
+class StaleStoreWarning(AtlasWarning):
+    """The store could not be brought up to date with the files: the answer comes from the last build."""
+
+
+class UnknownTermWarning(AtlasWarning):
+    """A parameter names an atlas IRI that nothing in the atlas has (a mistyped slug or concept, say)."""

@@ -20,7 +20,8 @@ format    files
 ========= =========================================================================================
 
 and always ``void.ttl``, the VoID / DCAT description of the dataset (counts per class and property,
-licence, version, vocabularies, and the dumps this export wrote, as relative IRIs).
+licence, version, vocabularies, and the dumps this export wrote, as absolute IRIs under ``base_url``,
+where the files are to be published; default :data:`DUMP_BASE`).
 
 Every export is deterministic (the same store gives the same bytes: everything is sorted and blank nodes,
 which only the shapes have, get labels computed from their content) and atomic: each file is written to
@@ -30,12 +31,11 @@ old ones, so a failing export leaves the folder as it was.
 JSON-LD: pyoxigraph writes expanded JSON-LD only (no context, no compaction), so the compaction is done
 here, with the atlas context: ``src/llm_atlas/context.jsonld``, generated from the shared prefixes and the
 ontology's properties (:func:`jsonld_context`; ``pytest --update-goldens`` regenerates it after an ontology
-change). The document refers to the context by its published IRI, ``https://w3id.org/llm-atlas/context.jsonld``,
-so it stays small and every atlas document shares one context; a copy of the same file is written beside
-the export so the document can be read offline: give a JSON-LD processor a document loader that maps that
-IRI to the local ``context.jsonld`` (or replace the ``"@context"`` string by the file's ``"@context"``
-object). A property the context does not define (an ontology newer than the package) is written as a
-compact IRI with explicit value objects, so compaction never depends on a term that may be missing.
+change). The document embeds the context, so it stands alone: any JSON-LD processor reads it offline,
+without resolving anything. A copy of the context is written beside it as ``context.jsonld`` (the file
+``https://w3id.org/llm-atlas/context.jsonld`` is meant to serve), for other documents to refer to. A
+property the context does not define (an ontology newer than the package) is written as a compact IRI with
+explicit value objects, so compaction never depends on a term that may be missing.
 
 GraphML: :mod:`llm_atlas.network` already writes the study's two analysis views (the organisations'
 collaboration network and the project-artefact graph). The export is the whole entity graph instead, for
@@ -47,12 +47,10 @@ of the statement claim that backs it.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
-import secrets
-import shutil
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,9 +59,13 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 
-from . import __version__
+from .version import __version__
 from .errors import UsageError
-from .namespaces import BASE, KIND_OF_CLASS, KINDS, ONTOLOGY, PREFIXES, STANDARD
+from .outputs import check_out_dir, write_files
+from .progress import progress
+from .ntriples import canonical_blank_nodes, term_order, triple_order
+from .namespaces import (BASE, DCTERMS, KIND_OF_CLASS, KINDS, ONTOLOGY, OWL, PREFIXES, RDF, RDF_LANG_STRING, RDFS, SKOS, STANDARD, XSD,
+                         XSD_STRING, curie)
 
 FORMATS = ("ttl", "nt", "nq", "jsonld", "csv", "graphml")
 
@@ -71,6 +73,7 @@ DUMP_NAMES = {"ttl": "atlas.ttl", "nt": "atlas.nt", "nq": "atlas.nq", "jsonld": 
 VOID_NAME = "void.ttl"
 CONTEXT_NAME = "context.jsonld"
 CONTEXT_IRI = BASE + "context.jsonld"
+DUMP_BASE = BASE + "dump/"  # where a published export's files live, unless --base-url says otherwise
 PACKAGED_CONTEXT = Path(__file__).resolve().parent / CONTEXT_NAME
 
 DATASET_IRI = BASE
@@ -99,7 +102,7 @@ DISTRIBUTION_TITLES = {
     "ttl": "The atlas as one graph, Turtle",
     "nt": "The atlas as one graph, N-Triples",
     "nq": "The atlas with one named graph per source file, N-Quads",
-    "jsonld": "The atlas as one graph, JSON-LD (context: https://w3id.org/llm-atlas/context.jsonld)",
+    "jsonld": "The atlas as one graph, JSON-LD (the atlas context embedded)",
     "csv": "The atlas as tables: one per entity class, the statement claims, the prefixes",
     "graphml": "The atlas's entities and concepts and the links between them, GraphML",
 }
@@ -108,17 +111,9 @@ DISTRIBUTION_TITLES = {
 TABLE_NAMES = {kind: kind + "s" for kind in KINDS}
 TABLE_NAMES.update({"compute": "compute-resources", "knowledge": "knowledge-sharing"})
 CSV_SEPARATOR = "; "
-REFUSED_SUFFIXES = {".ttl", ".nt", ".nq", ".jsonld", ".json", ".csv", ".graphml", ".zip", ".gz"}
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode(RDF + "type")
-XSD_STRING = XSD + "string"
-RDF_LANG_STRING = RDF + "langString"
+re_scheme = re.compile(r"^(https?|file):")
 ATLAS_NS = ONTOLOGY
 
 
@@ -126,66 +121,6 @@ ATLAS_NS = ONTOLOGY
 
 def _key(term) -> str:
     return str(term)
-
-
-def _order(term) -> tuple:
-    """Sort key of a term: IRIs by their text (an entity before the claims of its fragments), then blank nodes."""
-    if isinstance(term, ox.NamedNode):
-        return (0, term.value)
-    if isinstance(term, ox.BlankNode):
-        return (1, term.value)
-    if isinstance(term, ox.DefaultGraph):
-        return (-1, "")
-    return (2, str(term))
-
-
-def triple_order(t) -> tuple:
-    """Subjects in order, ``rdf:type`` first among a subject's triples, then predicates and objects."""
-    return (_order(t.subject), t.predicate != RDF_TYPE, t.predicate.value, _order(t.object))
-
-
-def canonical_blank_nodes(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    """The quads with every blank node renamed after its content, so that equal data gives equal labels.
-
-    pyoxigraph gives the anonymous nodes of a file (``[ ... ]``, lists) random labels at each build. A label
-    here is a hash of the node's neighbourhood, refined until stable (colour refinement), with a counter
-    for nodes no refinement can tell apart. That is exact for the tree-shaped blank nodes Turtle writes.
-    """
-    quads = list(quads)
-    blanks = sorted({t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)})
-    if not blanks:
-        return quads
-    colour = {b: "" for b in blanks}
-
-    def show(term) -> str:
-        return "_:" + colour[term.value] if isinstance(term, ox.BlankNode) else str(term)
-
-    touching = [q for q in quads if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)]
-    classes = 1
-    for _ in range(len(blanks) + 1):
-        signature: dict[str, list[str]] = {b: [] for b in blanks}
-        for q in touching:
-            graph = str(q.graph_name)
-            if isinstance(q.subject, ox.BlankNode):
-                signature[q.subject.value].append(f"out {q.predicate} {show(q.object)} {graph}")
-            if isinstance(q.object, ox.BlankNode):
-                signature[q.object.value].append(f"in {show(q.subject)} {q.predicate} {graph}")
-        colour = {b: hashlib.sha256("\n".join(sorted(sig)).encode()).hexdigest()[:20] for b, sig in signature.items()}
-        count = len(set(colour.values()))
-        if count == classes:
-            break
-        classes = count
-    labels: dict[str, str] = {}
-    seen: dict[str, int] = defaultdict(int)
-    for b in sorted(blanks, key=lambda b: (colour[b], b)):
-        n = seen[colour[b]]
-        seen[colour[b]] += 1
-        labels[b] = f"b{colour[b]}" + (f"x{n}" if n else "")
-
-    def rename(term):
-        return ox.BlankNode(labels[term.value]) if isinstance(term, ox.BlankNode) else term
-
-    return [ox.Quad(rename(q.subject), q.predicate, rename(q.object), q.graph_name) for q in quads]
 
 
 @dataclass
@@ -198,7 +133,7 @@ class Snapshot:
     @classmethod
     def of(cls, store: ox.Store) -> "Snapshot":
         quads = canonical_blank_nodes(q for q in store.quads_for_pattern(None, None, None, None))
-        quads.sort(key=lambda q: (_order(q.graph_name), triple_order(q)))
+        quads.sort(key=lambda q: (term_order(q.graph_name), triple_order(q)))
         triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=triple_order)
         return cls(quads, triples)
 
@@ -209,26 +144,7 @@ class Snapshot:
         return out
 
 
-def graph_ntriples(quads: Iterable[ox.Quad]) -> bytes:
-    """The triples of some quads as sorted N-Triples (one graph's content for upload)."""
-    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=triple_order)
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-
-
 # -- compact names -------------------------------------------------------------------------------------------
-
-_BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: (-len(item[1]), item[0]))
-
-
-def curie(iri: str) -> str | None:
-    """``prefix:local`` for an IRI under a shared prefix (the longest namespace wins), else None."""
-    for prefix, namespace in _BY_LENGTH:
-        if iri.startswith(namespace):
-            local = iri[len(namespace):]
-            if local and not local.startswith("//"):
-                return f"{prefix}:{local}"
-    return None
-
 
 def short(term) -> str:
     """How a term reads in a CSV cell or a GraphML attribute: a shared-prefix name, an IRI, or the text."""
@@ -604,12 +520,25 @@ def _lit(value: str, language: str | None = None) -> str:
     return str(ox.Literal(value, language=language)) if language else str(ox.Literal(value))
 
 
-def void_turtle(stats: DatasetStatistics, dumps: Sequence[str] = ()) -> str:
+def check_base_url(base_url: str) -> str:
+    """The folder URL the files of an export will be published at: absolute, ending with ``/``."""
+    try:
+        iri = ox.NamedNode(base_url).value
+    except ValueError:
+        iri = ""
+    if not iri or not re_scheme.match(iri) or not iri.endswith("/"):
+        raise UsageError(f"--base-url: {base_url!r} is not the absolute URL of a folder (http, https or file, ending with /), "
+                         f"e.g. {DUMP_BASE}")
+    return iri
+
+
+def void_turtle(stats: DatasetStatistics, dumps: Sequence[str] = (), base_url: str = DUMP_BASE) -> str:
     """The VoID / DCAT description of the dataset; ``dumps`` are the formats written beside it.
 
-    The files are named by relative IRIs (``<atlas.nq>``), which resolve against wherever the description
-    is read from: it is true in the export folder and stays true when the folder is published as is.
+    The files are named by absolute IRIs under ``base_url`` (``<https://w3id.org/llm-atlas/dump/atlas.nq>``),
+    so the description means the same wherever it is read or loaded.
     """
+    base_url = check_base_url(base_url)
     void = "http://rdfs.org/ns/void#"
     lines = [
         f"@prefix dcat: <{PREFIXES['dcat']}> .",
@@ -641,13 +570,13 @@ def void_turtle(stats: DatasetStatistics, dumps: Sequence[str] = ()) -> str:
         lines.append("    void:vocabulary " + ", ".join(f"<{v}>" for v in stats.vocabularies) + " ;")
     rdf_dumps = [DUMP_NAMES[f] for f in RDF_DUMPS if f in dumps]
     if rdf_dumps:
-        lines.append("    void:dataDump " + ", ".join(f"<{name}>" for name in rdf_dumps) + " ;")
+        lines.append("    void:dataDump " + ", ".join(f"<{base_url}{name}>" for name in rdf_dumps) + " ;")
     for fmt in (f for f in FORMATS if f in dumps):
         if fmt == "csv":
-            urls = ", ".join(f"<{name}>" for name in csv_names())
-            access = "<./>"  # the folder the tables are in
+            urls = ", ".join(f"<{base_url}{name}>" for name in csv_names())
+            access = f"<{base_url}>"  # the folder the tables are in
         else:
-            urls = access = f"<{DUMP_NAMES[fmt]}>"
+            urls = access = f"<{base_url}{DUMP_NAMES[fmt]}>"
         lines.append(f"    dcat:distribution [ a dcat:Distribution ; dcterms:title {_lit(DISTRIBUTION_TITLES[fmt], 'en')} ; "
                      f"dcat:accessURL {access} ; dcat:downloadURL {urls} ; "
                      f"dcat:mediaType <https://www.iana.org/assignments/media-types/{MEDIA_TYPES[fmt]}> ] ;")
@@ -693,90 +622,55 @@ def normalise_formats(formats: Iterable[str] | str) -> list[str]:
     return [f for f in FORMATS if f in wanted]
 
 
-def render(store: ox.Store, formats: Iterable[str] | str) -> tuple[dict[str, bytes], Snapshot]:
+def render(store: ox.Store, formats: Iterable[str] | str, *, base_url: str = DUMP_BASE) -> tuple[dict[str, bytes], Snapshot]:
     """The files of an export (name -> bytes) without writing anything."""
     chosen = normalise_formats(formats)
+    base_url = check_base_url(base_url)
     snapshot = Snapshot.of(store)
     prefixes = dict(sorted(PREFIXES.items()))
     files: dict[str, bytes] = {}
-    if "ttl" in chosen:
-        files[DUMP_NAMES["ttl"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    if "nt" in chosen:
-        files[DUMP_NAMES["nt"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.N_TRIPLES)
-    if "nq" in chosen:
-        files[DUMP_NAMES["nq"]] = ox.serialize(snapshot.quads, format=ox.RdfFormat.N_QUADS)
-    if "jsonld" in chosen:
-        context = packaged_context()
-        document = jsonld_document(snapshot.triples, context)
-        files[DUMP_NAMES["jsonld"]] = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-        files[CONTEXT_NAME] = PACKAGED_CONTEXT.read_bytes()
-    if "csv" in chosen:
-        files.update(csv_tables(snapshot))
-    if "graphml" in chosen:
-        files[DUMP_NAMES["graphml"]] = graphml_bytes(entity_graph(snapshot))
-    files[VOID_NAME] = void_turtle(DatasetStatistics.of(snapshot), chosen).encode("utf-8")
+    for fmt in progress(chosen, desc="export", unit="format"):
+        if fmt == "ttl":
+            files[DUMP_NAMES["ttl"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        elif fmt == "nt":
+            files[DUMP_NAMES["nt"]] = ox.serialize(snapshot.triples, format=ox.RdfFormat.N_TRIPLES)  # sorted in triple_order
+        elif fmt == "nq":
+            files[DUMP_NAMES["nq"]] = ox.serialize(snapshot.quads, format=ox.RdfFormat.N_QUADS)
+        elif fmt == "jsonld":
+            context = packaged_context()
+            document = jsonld_document(snapshot.triples, context, context["@context"])  # embedded: the file stands alone
+            files[DUMP_NAMES["jsonld"]] = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+            files[CONTEXT_NAME] = PACKAGED_CONTEXT.read_bytes()
+        elif fmt == "csv":
+            files.update(csv_tables(snapshot))
+        elif fmt == "graphml":
+            files[DUMP_NAMES["graphml"]] = graphml_bytes(entity_graph(snapshot))
+    files[VOID_NAME] = void_turtle(DatasetStatistics.of(snapshot), chosen, base_url).encode("utf-8")
     return files, snapshot
 
 
-def check_out_dir(out_dir: str | os.PathLike) -> Path:
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} is a file: the export is written into a folder (e.g. dist/), give its path")
-    if not out.exists() and out.suffix.lower() in REFUSED_SUFFIXES:
-        raise UsageError(f"{out} looks like a file name: the export is written into a folder (atlas.ttl, void.ttl, ...), give the folder's path")
-    return out
-
-
-def write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
-    """Write all files into ``out_dir`` or none: temporary files first, renamed into place at the end."""
-    created = not out_dir.exists()
-    temps: dict[str, Path] = {}
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            tmp = out_dir / f".{name}.{secrets.token_hex(6)}.tmp"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, unlike mkstemp's 0600
-            temps[name] = tmp
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for name, tmp in temps.items():
-            os.replace(tmp, out_dir / name)
-        temps.clear()
-        return [out_dir / name for name in files]
-    except OSError as error:
-        raise UsageError(f"cannot write the export to {out_dir}: {error.strerror or error}") from None
-    finally:
-        for tmp in temps.values():
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
-        if created and out_dir.is_dir() and not any(out_dir.iterdir()):
-            shutil.rmtree(out_dir, ignore_errors=True)
-
-
-def export(store: ox.Store, out_dir: str | os.PathLike, formats: Iterable[str] | str = FORMATS) -> ExportResult:
+def export(store: ox.Store, out_dir: str | os.PathLike, formats: Iterable[str] | str = FORMATS, *,
+           base_url: str = DUMP_BASE) -> ExportResult:
     """Export the atlas into the folder ``out_dir`` in the given formats, with ``void.ttl``; all or nothing.
 
     ``formats``: any of ``ttl nt nq jsonld csv graphml`` (a list, or a string with commas; ``all`` for
-    every one). An empty list writes only ``void.ttl``. Raises :class:`UsageError` for an unknown format
-    or a folder that cannot be written.
+    every one). An empty list writes only ``void.ttl``. ``base_url``: where the folder will be published
+    (the IRIs of the files in ``void.ttl``). Raises :class:`UsageError` for an unknown format, a bad base
+    URL or a folder that cannot be written.
     """
-    out = check_out_dir(out_dir)
+    out = check_out_dir(out_dir, "the export")
     chosen = normalise_formats(formats)
-    files, snapshot = render(store, chosen)
+    files, snapshot = render(store, chosen, base_url=base_url)
     written = write_files(out, files)
     return ExportResult(out, chosen, written, len(snapshot.triples), len(snapshot.quads))
 
 
-def write_void(store: ox.Store, out_dir: str | os.PathLike) -> Path:
+def write_void(store: ox.Store, out_dir: str | os.PathLike, *, base_url: str = DUMP_BASE) -> Path:
     """Only ``void.ttl`` (no dumps listed), for ``llm-atlas export void OUT``."""
-    return export(store, out_dir, []).files[-1]
+    return export(store, out_dir, [], base_url=base_url).files[-1]
 
 
 __all__ = [
-    "FORMATS", "CONTEXT_IRI", "ExportResult", "DatasetStatistics", "export", "write_void", "render",
+    "FORMATS", "CONTEXT_IRI", "DUMP_BASE", "ExportResult", "DatasetStatistics", "export", "write_void", "render",
     "jsonld_context", "jsonld_document", "csv_tables", "entity_graph", "void_turtle", "canonical_blank_nodes",
 ]

@@ -6,7 +6,8 @@ English label or alias is the entity's label or one of its ``skos:altLabel`` s (
 below), checks each item's type against a small table of Wikidata classes per atlas class, scores the
 candidates and returns a review table. With ``apply=True`` it writes the accepted links into the entity
 files, each with the :class:`atlas:StatementClaim` the data model asks for (``source:external``, the
-item's page as ``atlas:evidence``, ``confidence:inferred`` and a comment asking for review).
+item's page as ``atlas:evidence``, ``confidence:inferred``, the mark ``dcterms:type semapv:LexicalMatching``
+that says a program matched it, and a comment asking for review).
 
 Scoring (:data:`SCORE_LABEL` ...): the item's English label equals the entity's label: 1.0; otherwise an
 alias matched (the item's alias, or the entity's altLabel): 0.8; the item is an instance of one of the
@@ -23,34 +24,31 @@ written, lower case, upper case, title case, first letter capitalised) and the a
 
 Politeness and safety: a descriptive User-Agent (with a contact address when one is given, or
 ``$LLM_ATLAS_CONTACT``), at most :data:`BATCH_SIZE` entities per request, one request at a time, a timeout,
-and on HTTP 429 or 503 a wait of ``Retry-After`` seconds (capped) before a bounded number of retries.
+and on HTTP 429 or 503 a wait of ``Retry-After`` seconds (capped) before a bounded number of retries
+(:class:`~llm_atlas.sparql_client.SparqlEndpoint`, the client every outgoing query goes through).
 Strings from the graph enter the query only through :func:`sparql_literal`, which escapes them so that no
 label can end the literal: a label is always a value, never query text.
 """
 
 from __future__ import annotations
 
-import email.utils
 import json
 import os
 import re
 import string
 import time
-import urllib.error
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import timezone
 from pathlib import Path
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from . import __version__
+from .version import __version__
 from .errors import InvalidData, Problem, UsageError
-from .fmt import format_text
+from .canonical_turtle import format_text
 from .layout import relpath_of_graph
-from .namespaces import KINDS, PREFIXES
+from .namespaces import DCTERMS_TYPE, KINDS, LEXICAL_MATCHING, PREFIXES, SKOS_EXACT_MATCH, shorten
+from .sparql_client import DEFAULT_TIMEOUT, SparqlEndpoint
 from .store import atomic_write_text
 
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
@@ -58,13 +56,11 @@ ENTITY = "http://www.wikidata.org/entity/"
 WIKI_PAGE = "https://www.wikidata.org/wiki/"
 PROJECT_URL = "https://w3id.org/llm-atlas"
 
-SKOS_EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
 APPLY_COMMENT = "matched by llm-atlas link on label and type; review"
 
 BATCH_SIZE = 20  # entities per request
-TIMEOUT = 60  # seconds per request (the public endpoint stops a query after 60 s)
+TIMEOUT = DEFAULT_TIMEOUT  # seconds per request (the public endpoint stops a query after 60 s)
 MAX_RETRIES = 3  # after a 429 or 503
-MAX_WAIT = 120.0  # seconds: a longer Retry-After is capped to this
 
 SCORE_LABEL = 1.0
 SCORE_ALIAS = 0.8
@@ -240,7 +236,7 @@ class LinkReport:
         return [r for r in self.rows if r.decision == AMBIGUOUS]
 
     def table_rows(self) -> list[list[str]]:
-        return [[compact(r.entity), r.qid, r.label, r.description, f"{r.score:.1f}" if r.qid else "", r.decision, r.why]
+        return [[shorten(r.entity), r.qid, r.label, r.description, f"{r.score:.1f}" if r.qid else "", r.decision, r.why]
                 for r in self.rows]
 
     def to_table(self) -> str:
@@ -289,15 +285,6 @@ class LinkReport:
         return text
 
 
-def compact(iri: str) -> str:
-    """``organization:alpha-lab`` for an atlas IRI; the IRI itself otherwise."""
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            best = prefix
-    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
-
-
 # -- the endpoint --------------------------------------------------------------------------------------
 
 
@@ -308,83 +295,6 @@ def user_agent(contact: str | None = None) -> str:
     if contact and not re.fullmatch(r"[^\s;()<>@]+@[^\s;()<>@]+", contact):
         raise UsageError(f"the contact address {contact!r} is not an e-mail address")
     return f"llm-atlas/{__version__} ({PROJECT_URL}" + (f"; mailto:{contact}" if contact else "") + ")"
-
-
-def retry_after_seconds(value: str | None, attempt: int, now: Callable[[], float] = time.time) -> float:
-    """Seconds to wait after a 429/503: the ``Retry-After`` header (seconds or an HTTP date), capped at
-    :data:`MAX_WAIT`; without a usable header, 2, 4, 8... seconds."""
-    wait = None
-    if value:
-        value = value.strip()
-        if re.fullmatch(r"\d+", value):
-            wait = float(value)
-        else:
-            try:
-                when = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                when = None
-            if when is not None:
-                if when.tzinfo is None:
-                    when = when.replace(tzinfo=timezone.utc)
-                wait = max(0.0, when.timestamp() - now())
-    if wait is None:
-        wait = float(2 ** (attempt + 1))
-    return min(wait, MAX_WAIT)
-
-
-class Endpoint:
-    """A polite client of one SPARQL endpoint (SPARQLWrapper underneath)."""
-
-    def __init__(self, url: str, *, agent: str, timeout: float = TIMEOUT, max_retries: int = MAX_RETRIES,
-                 sleep: Callable[[float], None] = time.sleep):
-        if not re.match(r"^https?://", url):
-            raise UsageError(f"the endpoint must be an http(s) URL; got {url!r}")
-        self.url = url
-        self.agent = agent
-        self.timeout = max(1, int(round(timeout)))
-        self.max_retries = max(0, int(max_retries))
-        self.sleep = sleep
-        self.requests = 0
-        self.waited = 0.0
-
-    def select(self, query: str) -> list[dict[str, dict]]:
-        """The bindings of a SELECT query (SPARQL 1.1 JSON results)."""
-        attempt = 0
-        while True:
-            wrapper = SPARQLWrapper(self.url, agent=self.agent)
-            wrapper.setMethod(POST)
-            wrapper.setReturnFormat(JSON)
-            wrapper.setOnlyConneg(True)
-            wrapper.setTimeout(self.timeout)
-            wrapper.setQuery(query)
-            wrapper.queryType = SELECT  # the query is ours: never let a keyword inside a label decide
-            self.requests += 1
-            try:
-                response = wrapper.query()
-                data = response.convert()
-                break
-            except urllib.error.HTTPError as error:
-                if error.code in (429, 503) and attempt < self.max_retries:
-                    wait = retry_after_seconds(error.headers.get("Retry-After") if error.headers else None, attempt)
-                    self.waited += wait
-                    self.sleep(wait)
-                    attempt += 1
-                    continue
-                if error.code in (429, 503):
-                    why = "too many requests" if error.code == 429 else "service unavailable"
-                    raise UsageError(f"{self.url} answered HTTP {error.code} ({why}) {attempt + 1} times in a row; "
-                                     "try again later") from None
-                raise UsageError(f"{self.url} answered HTTP {error.code} {error.reason}") from None
-            except SPARQLWrapperException as error:
-                raise UsageError(f"{self.url} refused the query: {str(error).splitlines()[0]}") from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-                reason = getattr(error, "reason", error)
-                raise UsageError(f"cannot reach the SPARQL endpoint {self.url}: {reason}") from None
-            except ValueError as error:  # not JSON
-                raise UsageError(f"{self.url} did not answer with SPARQL JSON results: {error}") from None
-        if not isinstance(data, dict) or "results" not in data:
-            raise UsageError(f"{self.url} did not answer with SPARQL JSON results")
-        return list(data["results"].get("bindings", []))
 
 
 # -- the entities --------------------------------------------------------------------------------------
@@ -472,11 +382,11 @@ SELECT ?text ?item ?how ?itemLabel ?description ?class WHERE {{
 
 def _value(binding: dict, name: str) -> str:
     term = binding.get(name)
-    return term.get("value", "") if isinstance(term, dict) else ""
+    return term.value if term is not None else ""
 
 
 def score_candidates(entity: Entity, bindings: list[dict]) -> list[Candidate]:
-    """The candidates of one entity among the answers of its batch."""
+    """The candidates of one entity among the answers of its batch (one dict of variable -> term a row)."""
     folded = {s.casefold() for s in entity.strings}
     label = entity.label.casefold()
     items: dict[str, dict] = {}
@@ -540,6 +450,7 @@ def claim_turtle(entity: str, qid: str) -> str:
         f"    <{atlas}source> <{PREFIXES['source']}external> ;\n"
         f"    <{atlas}evidence> <{WIKI_PAGE}{qid}> ;\n"
         f"    <{atlas}confidence> <{PREFIXES['confidence']}inferred> ;\n"
+        f"    <{DCTERMS_TYPE}> <{LEXICAL_MATCHING}> ;\n"
         f"    <{PREFIXES['rdfs']}comment> {sparql_literal(APPLY_COMMENT)} .\n"
     )
 
@@ -578,15 +489,15 @@ def apply_links(root: Path, links: list[tuple[Entity, str]]) -> list[AppliedLink
 # -- the job -------------------------------------------------------------------------------------------
 
 
-def link_wikidata(atlas, endpoint: str = WIKIDATA_ENDPOINT, kinds: Iterable[str] | None = None, apply: bool = False, *,
-                  batch_size: int = BATCH_SIZE, timeout: float = TIMEOUT, max_retries: int = MAX_RETRIES,
+def link_wikidata(store: ox.Store, root: Path, endpoint: str = WIKIDATA_ENDPOINT, kinds: Iterable[str] | None = None,
+                  apply: bool = False, *, batch_size: int = BATCH_SIZE, timeout: float = TIMEOUT, max_retries: int = MAX_RETRIES,
                   contact: str | None = None, sleep: Callable[[float], None] = time.sleep) -> LinkReport:
-    """Propose Wikidata links for the atlas's unlinked entities; with ``apply``, write the accepted ones.
+    """Propose Wikidata links for the unlinked entities of ``store``; with ``apply``, write the accepted ones
+    into the files of the checkout at ``root`` (the caller rebuilds the store afterwards).
 
-    ``atlas`` is an :class:`llm_atlas.Atlas`; ``kinds`` limits the entity kinds (folder names such as
-    ``organization`` or ``model``; default: all of :data:`LINKED_KINDS`). Raises
-    :class:`~llm_atlas.errors.UsageError` for a bad kind or an endpoint that cannot be used, and
-    :class:`~llm_atlas.errors.InvalidData` when an accepted link cannot be written.
+    ``kinds`` limits the entity kinds (folder names such as ``organization`` or ``model``; default: all of
+    :data:`LINKED_KINDS`). Raises :class:`~llm_atlas.errors.UsageError` for a bad kind or an endpoint that
+    cannot be used, and :class:`~llm_atlas.errors.InvalidData` when an accepted link cannot be written.
     """
     started = time.perf_counter()
     chosen = list(LINKED_KINDS) if kinds is None else list(dict.fromkeys(kinds))
@@ -595,15 +506,15 @@ def link_wikidata(atlas, endpoint: str = WIKIDATA_ENDPOINT, kinds: Iterable[str]
         raise UsageError(f"cannot link kind {', '.join(unknown) or '(none)'}: choose among {', '.join(LINKED_KINDS)}")
     if batch_size < 1:
         raise UsageError("the batch size must be at least 1")
-    client = Endpoint(endpoint, agent=user_agent(contact), timeout=timeout, max_retries=max_retries, sleep=sleep)
+    client = SparqlEndpoint(endpoint, agent=user_agent(contact), timeout=timeout, max_retries=max_retries, sleep=sleep)
 
-    atlas.build()
-    entities = unlinked_entities(atlas.store, chosen)
+    entities = unlinked_entities(store, chosen)
     report = LinkReport(endpoint=endpoint, entities=len(entities))
     for start in range(0, len(entities), batch_size):
         batch = entities[start:start + batch_size]
         strings = [variant for e in batch for s in e.strings for variant in case_variants(s)]
-        bindings = client.select(candidates_query(strings))
+        answer = client.select(candidates_query(strings))
+        bindings = [{v: t for v, t in zip(answer.variables, row) if t is not None} for row in answer.rows]
         for entity in batch:
             report.rows += review(entity, score_candidates(entity, bindings))
     report.requests, report.waited = client.requests, client.waited
@@ -611,15 +522,13 @@ def link_wikidata(atlas, endpoint: str = WIKIDATA_ENDPOINT, kinds: Iterable[str]
 
     if apply and report.accepted:
         by_iri = {e.iri: e for e in entities}
-        atlas.close()
-        report.applied = apply_links(atlas.root, [(by_iri[r.entity], r.qid) for r in report.accepted])
-        atlas.build()  # the store follows the files it just changed
+        report.applied = apply_links(root, [(by_iri[r.entity], r.qid) for r in report.accepted])
     report.seconds = time.perf_counter() - started
     return report
 
 
 __all__ = [
-    "link_wikidata", "LinkReport", "ReviewRow", "AppliedLink", "Candidate", "Entity", "Endpoint",
-    "sparql_literal", "case_variants", "candidates_query", "user_agent", "retry_after_seconds",
+    "link_wikidata", "LinkReport", "ReviewRow", "AppliedLink", "Candidate", "Entity",
+    "sparql_literal", "case_variants", "candidates_query", "user_agent",
     "WIKIDATA_ENDPOINT", "WIKIDATA_CLASSES", "TYPES_BY_KIND", "LINKED_KINDS", "ACCEPTED", "AMBIGUOUS", "NONE",
 ]

@@ -12,8 +12,8 @@ identifier property, its object the identifier as an IRI, and its provenance com
 - ``confidence`` follows the claim's ``atlas:confidence``: stated 1.0, paraphrased 0.9, inferred 0.6
   (:data:`CONFIDENCE`).
 - ``mapping_justification`` is ``semapv:ManualMappingCuration`` for a claim someone wrote from a source,
-  and ``semapv:LexicalMatching`` for a link ``llm-atlas link`` matched on labels (inferred, with its
-  comment).
+  and ``semapv:LexicalMatching`` for a claim marked ``dcterms:type semapv:LexicalMatching`` (what
+  ``llm-atlas link --apply`` writes on the links it matched on labels).
 - ``see_also`` is the claim's evidence page(s), ``mapping_source`` the atlas source it comes from
   (``source:external`` ...; the first by IRI if a claim names several), ``record_id`` the claim's IRI and
   ``comment`` the claim's ``rdfs:comment``.
@@ -38,12 +38,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .link import APPLY_COMMENT
-from .namespaces import KIND_OF_CLASS, KINDS, PREFIXES
+from .namespaces import DCTERMS_TYPE, KIND_OF_CLASS, KINDS, LEXICAL_MATCHING, OWL, PREFIXES, RDF, RDFS, SKOS, XSD
 from .store import atomic_write_text
 
 ATLAS = PREFIXES["atlas"]
-SKOS = PREFIXES["skos"]
 
 MAPPING_SET_ID = "https://w3id.org/llm-atlas/mappings/llm-atlas.sssom.tsv"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
@@ -64,13 +62,13 @@ LEXICAL = "semapv:LexicalMatching"
 
 # SSSOM's built-in prefixes: never declared in a canonical curie_map (and never redefined).
 BUILT_IN: dict[str, str] = {
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": OWL,
+    "rdf": RDF,
+    "rdfs": RDFS,
     "semapv": "https://w3id.org/semapv/vocab/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "skos": SKOS,
     "sssom": "https://w3id.org/sssom/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "xsd": XSD,
     "linkml": "https://w3id.org/linkml/",
 }
 
@@ -154,7 +152,7 @@ _CLAIMS_QUERY = """
 PREFIX atlas: <https://w3id.org/llm-atlas/ontology/>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?claim ?subject ?predicate ?object ?confidence ?source ?evidence ?comment ?label ?class WHERE {
+SELECT ?claim ?subject ?predicate ?object ?confidence ?source ?evidence ?comment ?method ?label ?class WHERE {
   ?claim a atlas:StatementClaim ;
          rdf:subject ?subject ;
          rdf:predicate ?predicate ;
@@ -165,10 +163,11 @@ SELECT ?claim ?subject ?predicate ?object ?confidence ?source ?evidence ?comment
   OPTIONAL { ?claim atlas:source ?source }
   OPTIONAL { ?claim atlas:evidence ?evidence }
   OPTIONAL { ?claim rdfs:comment ?comment . FILTER (LANG(?comment) = "" || LANGMATCHES(LANG(?comment), "en")) }
+  OPTIONAL { ?claim <%s> ?method }
   OPTIONAL { ?subject rdfs:label ?label }
   OPTIONAL { ?subject a ?class . FILTER (?class IN (%s)) }
 }
-""" % (", ".join(f"<{p}>" for p in IDENTIFIER_PROPERTIES), ", ".join(f"<{c}>" for c in KINDS.values()))
+""" % (", ".join(f"<{p}>" for p in IDENTIFIER_PROPERTIES), DCTERMS_TYPE, ", ".join(f"<{c}>" for c in KINDS.values()))
 
 
 @dataclass
@@ -181,6 +180,7 @@ class _Claim:
     sources: set[str] = field(default_factory=set)
     evidence: set[str] = field(default_factory=set)
     comments: set[str] = field(default_factory=set)
+    methods: set[str] = field(default_factory=set)
     labels: set[str] = field(default_factory=set)
     classes: set[str] = field(default_factory=set)
 
@@ -196,7 +196,7 @@ def identifier_claims(store: ox.Store) -> list[_Claim]:
             continue
         claim = claims.setdefault(s["claim"].value, _Claim(s["claim"].value, s["subject"].value, s["predicate"].value, obj))
         for name, bag in (("confidence", claim.confidence), ("source", claim.sources), ("evidence", claim.evidence),
-                          ("comment", claim.comments), ("label", claim.labels), ("class", claim.classes)):
+                          ("comment", claim.comments), ("method", claim.methods), ("label", claim.labels), ("class", claim.classes)):
             term = s[name]
             if term is not None:
                 bag.add(term.value)
@@ -218,9 +218,9 @@ def _object_iri(claim: _Claim, kind: str) -> str:
 
 
 def _justification(claim: _Claim) -> str:
-    if claim.confidence == {PREFIXES["confidence"] + "inferred"} and any(c.startswith(APPLY_COMMENT.split(";")[0]) for c in claim.comments):
-        return LEXICAL
-    return MANUAL
+    """Lexical matching for a claim marked ``dcterms:type semapv:LexicalMatching`` (as ``link --apply`` writes
+    it); manual curation for every other claim, which someone wrote from a source."""
+    return LEXICAL if LEXICAL_MATCHING in claim.methods else MANUAL
 
 
 def _confidence(claim: _Claim) -> str:
@@ -325,16 +325,12 @@ def sssom_text(store: ox.Store) -> tuple[str, int, dict[str, str]]:
     return "".join(out), len(rows), prefixes
 
 
-def export_sssom(atlas, out_path: str | os.PathLike) -> MappingExport:
-    """Write every external link of ``atlas`` (an :class:`llm_atlas.Atlas`) as SSSOM/TSV to ``out_path``.
-
-    The store is brought up to date with the files first (an incremental build). The write is atomic.
-    """
+def export_sssom(store: ox.Store, out_path: str | os.PathLike) -> MappingExport:
+    """Write every external link of the atlas in ``store`` as SSSOM/TSV to ``out_path``, atomically."""
     path = Path(out_path)
     if path.is_dir():
         raise UsageError(f"{path} is a folder: give the file to write, e.g. {path / 'llm-atlas.sssom.tsv'}")
-    atlas.build()
-    text, count, prefixes = sssom_text(atlas.store)
+    text, count, prefixes = sssom_text(store)
     try:
         atomic_write_text(path, text)
     except OSError as error:

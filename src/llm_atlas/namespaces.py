@@ -1,7 +1,15 @@
-"""The one shared list of prefixes and the IRI scheme of the atlas.
+"""The one shared list of prefixes, the IRI scheme of the atlas, and the standard vocabularies' terms.
 
 Every Turtle file under ``graph/`` may use these prefixes and no others; the formatter writes them, the
-checks enforce them, and queries get them for free.
+checks enforce them, and queries get them for free. :func:`curie` is the one way an IRI is shortened for
+people (tables, CSV cells, messages), and :func:`expand` reads such a name back:
+
+>>> curie("https://w3id.org/llm-atlas/model/x#claim-a")
+'model:x#claim-a'
+>>> expand("model:x#claim-a")
+'https://w3id.org/llm-atlas/model/x#claim-a'
+>>> shorten("https://example.org/other"), curie("https://example.org/other") is None
+('<https://example.org/other>', True)
 """
 
 from __future__ import annotations
@@ -85,9 +93,86 @@ ENTITY_IRI = re.compile(
 
 KIND_OF_CLASS: dict[str, str] = {cls: kind for kind, cls in KINDS.items()}
 
+# The standard vocabularies, and the terms of them the code names (one set for every module).
+RDF = STANDARD["rdf"]
+RDFS = STANDARD["rdfs"]
+XSD = STANDARD["xsd"]
+SKOS = STANDARD["skos"]
+OWL = STANDARD["owl"]
+DCTERMS = STANDARD["dcterms"]
+DCAT = STANDARD["dcat"]
+SCHEMA = STANDARD["schema"]
+SH = STANDARD["sh"]
+ATLAS = ONTOLOGY
+
+RDF_TYPE = RDF + "type"
+RDF_LANG_STRING = RDF + "langString"
+RDFS_LABEL = RDFS + "label"
+RDFS_COMMENT = RDFS + "comment"
+SKOS_ALT_LABEL = SKOS + "altLabel"
+SKOS_PREF_LABEL = SKOS + "prefLabel"
+SKOS_EXACT_MATCH = SKOS + "exactMatch"
+SKOS_NOTATION = SKOS + "notation"
+DCTERMS_DESCRIPTION = DCTERMS + "description"
+OWL_DEPRECATED = OWL + "deprecated"
+XSD_STRING = XSD + "string"
+XSD_INTEGER = XSD + "integer"
+XSD_DECIMAL = XSD + "decimal"
+XSD_BOOLEAN = XSD + "boolean"
+XSD_DATE = XSD + "date"
+DCTERMS_TYPE = DCTERMS + "type"
+
+# The mark a claim carries when a program matched it on labels rather than a person reading a source:
+# ``dcterms:type semapv:LexicalMatching`` (SEMAPV, the vocabulary SSSOM justifications use). ``link
+# --apply`` writes it; the SSSOM export reads it as the mapping's justification.
+SEMAPV = "https://w3id.org/semapv/vocab/"
+LEXICAL_MATCHING = SEMAPV + "LexicalMatching"
+
 
 def entity_iri(kind: str, slug: str) -> str:
     return f"{BASE}{kind}/{slug}"
+
+
+_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: (-len(item[1]), item[0]))
+_CURIE = re.compile(r"^([A-Za-z][\w.-]*):(.*)$", re.DOTALL)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def curie(iri: str) -> str | None:
+    """``prefix:rest`` with the longest shared namespace the IRI starts with, or None.
+
+    The rest is kept as it is, ``#`` and ``/`` included, so that :func:`expand` gives back the same IRI:
+    a CURIE for people and tables, not a Turtle prefixed name (the Turtle writer escapes or writes
+    ``<...>`` where the grammar needs it).
+    """
+    for prefix, namespace in _LONGEST_FIRST:
+        if iri.startswith(namespace):
+            rest = iri[len(namespace):]
+            if rest and not rest.startswith("//"):
+                return f"{prefix}:{rest}"
+    return None
+
+
+def shorten(iri: str) -> str:
+    """:func:`curie` where a shared prefix fits, else ``<iri>``."""
+    return curie(iri) or f"<{iri}>"
+
+
+def expand(text: str) -> str:
+    """The IRI a user wrote as ``prefix:rest`` (a shared prefix), ``<iri>`` or an absolute IRI.
+
+    Raises ValueError for anything else (a relative reference, an unknown prefix that is not an IRI scheme).
+    The IRI itself is not validated here; the caller hands it to pyoxigraph, which does.
+    """
+    value = text.strip()
+    if value.startswith("<") and value.endswith(">"):
+        return value[1:-1]
+    match = _CURIE.match(value)
+    if match and match.group(1) in PREFIXES:
+        return PREFIXES[match.group(1)] + match.group(2)
+    if _SCHEME.match(value):
+        return value
+    raise ValueError(f"{text!r} is neither an IRI nor a name with a shared prefix (such as dataset:the-pile)")
 
 
 def sparql_prefixes() -> str:

@@ -35,10 +35,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
+from .canonical_turtle import serialize
 from .errors import InvalidData, Problem, UsageError, sort_problems
 from .layout import GRAPH_DIR, IMPORTS_DIR, source_files
 from .loader import load_file
-from .namespaces import BASE, ONTOLOGY, PREFIXES
+from .namespaces import BASE, DCTERMS, ONTOLOGY, PREFIXES, RDF, RDFS, SKOS, XSD
+from .progress import progress
 from .rdfbridge import compact
 from .store import atomic_write_text
 
@@ -64,11 +66,6 @@ MAX_FILE_BYTES = 1024 * 1024  # a system file is a few KiB
 # Rule ids of the problems an import reports (for the rule catalogue, docs/rules.md).
 # The rules this module reports (osai-*) are listed in rules.py.
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 A = RDF + "type"
 LABEL = RDFS + "label"
 DESCRIPTION = DCTERMS + "description"
@@ -784,61 +781,11 @@ def text_en(value: str) -> ox.Literal:
     return ox.Literal(value, language="en")
 
 
-_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$")
-
-
-class Turtle:
-    """A small deterministic Turtle writer: subject blocks in the order given, predicates and objects sorted."""
-
-    FIRST = (A, LABEL, DESCRIPTION, RDF + "subject", RDF + "predicate", RDF + "object")
-
-    def __init__(self):
-        self.blocks: dict[str, dict[str, set[Term]]] = {}
-        self.used: set[str] = set()
+class _Triples(list):
+    """The triples of the import file, gathered for the canonical Turtle writer."""
 
     def add(self, subject: str, predicate: str, obj: Term) -> None:
-        self.blocks.setdefault(subject, {}).setdefault(predicate, set()).add(obj)
-
-    def name(self, value: str) -> str:
-        best = ""
-        for prefix, namespace in PREFIXES.items():
-            if value.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")) and _LOCAL.match(value[len(namespace):]):
-                best = prefix
-        if best:
-            self.used.add(best)
-            return f"{best}:{value[len(PREFIXES[best]):]}"
-        return f"<{value}>"
-
-    def term(self, term: Term) -> str:
-        if isinstance(term, ox.NamedNode):
-            return self.name(term.value)
-        escaped = (term.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
-        escaped = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04X}", escaped)
-        if term.language:
-            return f'"{escaped}"@{term.language}'
-        if term.datatype.value == XSD + "string":
-            return f'"{escaped}"'
-        return f'"{escaped}"^^{self.name(term.datatype.value)}'
-
-    def block(self, subject: str) -> str:
-        predicates = self.blocks[subject]
-        order = sorted(predicates, key=lambda p: (self.FIRST.index(p) if p in self.FIRST else len(self.FIRST), self.name(p)))
-        lines = []
-        for predicate in order:
-            verb = "a" if predicate == A else self.name(predicate)
-            objects = sorted(self.term(o) for o in predicates[predicate])
-            lines.append(f"{verb} " + (objects[0] if len(objects) == 1 else (",\n        ".join(objects))))
-        return self.name(subject) + " " + " ;\n    ".join(lines) + " .\n"
-
-    def render(self, header: str, order: list[str]) -> str:
-        missing = set(self.blocks) - set(order)
-        assert not missing, f"subjects without a place in the output: {sorted(missing)[:3]}"
-        body = "\n".join(self.block(s) for s in order)
-        prefixes = "".join(f"@prefix {p}: <{PREFIXES[p]}> .\n" for p in sorted(self.used))
-        return header + "\n" + prefixes + "\n" + body
-
-    def triples(self) -> set[tuple[str, str, str]]:
-        return {(s, p, str(o)) for s, preds in self.blocks.items() for p, objs in preds.items() for o in objs}
+        self.append(ox.Triple(ox.NamedNode(subject), ox.NamedNode(predicate), obj))
 
 
 def _header(snapshot: Snapshot) -> str:
@@ -859,8 +806,9 @@ def _describe_model(model: NewModel) -> str:
     return f"Generative AI system{f' ({kinds})' if kinds else ''} listed in the European Open Source AI Index."
 
 
-def build_turtle(systems: list[System], outcomes: list, reconciler: _Reconciler, snapshot: Snapshot) -> tuple[str, Turtle]:
-    out = Turtle()
+def build_turtle(systems: list[System], outcomes: list, reconciler: _Reconciler, snapshot: Snapshot) -> tuple[str, list[ox.Triple]]:
+    """The import file: a header naming the source, then the triples in the canonical layout (proven lossless)."""
+    out = _Triples()
     src, atlas = iri(SOURCE), ATLAS
 
     # the dataset
@@ -884,7 +832,6 @@ def build_turtle(systems: list[System], outcomes: list, reconciler: _Reconciler,
     out.add(doi, DCTERMS + "title", ox.Literal(snapshot.title))
     if snapshot.record_date:
         out.add(doi, DCTERMS + "issued", ox.Literal(snapshot.record_date, datatype=iri(XSD + "date")))
-    order = [DATASET, doi]
 
     # assessments and their judgements
     for system, outcome in sorted(zip(systems, outcomes), key=lambda pair: pair[0].slug):
@@ -897,7 +844,6 @@ def build_turtle(systems: list[System], outcomes: list, reconciler: _Reconciler,
             out.add(a, atlas + "assesses", iri(outcome.model))
         if system.base_model_name:
             out.add(a, BASE_MODEL_NAME, ox.Literal(system.base_model_name))
-        order.append(a)
         for judgement in sorted(system.judgements, key=lambda j: j.dimension):
             j = f"{a}#{judgement.dimension.rsplit('/', 1)[1]}"
             out.add(a, atlas + "judgement", iri(j))
@@ -906,7 +852,6 @@ def build_turtle(systems: list[System], outcomes: list, reconciler: _Reconciler,
             out.add(j, atlas + "opennessClass", iri(judgement.openness))
             for link in judgement.evidence:
                 out.add(j, atlas + "evidence", iri(link))
-            order.append(j)
 
     # organisations and models the atlas did not have
     for org in sorted(reconciler.new_orgs.values(), key=lambda o: o.iri):
@@ -918,7 +863,6 @@ def build_turtle(systems: list[System], outcomes: list, reconciler: _Reconciler,
         out.add(org.iri, atlas + "importedFrom", src)
         if org.evidence:
             out.add(org.iri, atlas + "evidence", iri(org.evidence))
-        order.append(org.iri)
     for model in sorted(reconciler.new_models.values(), key=lambda m: m.iri):
         m = model.iri
         out.add(m, A, iri(atlas + "Model"))
@@ -929,7 +873,6 @@ def build_turtle(systems: list[System], outcomes: list, reconciler: _Reconciler,
         if model.link:
             out.add(m, atlas + "evidence", iri(model.link))
             out.add(m, PREFIXES["schema"] + "url", iri(model.link))
-        order.append(m)
         claims = []
         for maker, evidence in sorted(model.makers.items()):
             out.add(m, atlas + "createdBy", iri(maker))
@@ -946,15 +889,7 @@ def build_turtle(systems: list[System], outcomes: list, reconciler: _Reconciler,
             out.add(claim, atlas + "confidence", iri(PREFIXES["confidence"] + "stated"))
             if evidence:
                 out.add(claim, atlas + "evidence", iri(evidence))
-            order.append(claim)
-    return out.render(_header(snapshot), order), out
-
-
-def _check_round_trip(text: str, written: Turtle) -> None:
-    """The file parses strictly and holds exactly the triples meant (a writer bug must never reach the atlas)."""
-    parsed = {(t.subject.value, t.predicate.value, str(t.object)) for t in ox.parse(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE)}
-    if parsed != written.triples():
-        raise AssertionError(f"the Turtle writer lost or changed triples: {len(parsed ^ written.triples())} differ")
+    return _header(snapshot) + "\n" + serialize(out, OUTPUT), out
 
 
 # -- the job -----------------------------------------------------------------------------------------
@@ -980,7 +915,7 @@ def import_osai(index_dir: Path, root: Path, *, version: str | None = None) -> I
 
     report = ImportReport(index_dir.as_posix(), OUTPUT, files=len(files), version=snapshot.version)
     systems: list[System] = []
-    for path in files:
+    for path in progress(files, desc="import osai"):
         result = read_system(path, path.as_posix(), vocabulary)
         if isinstance(result, list):
             report.skipped += result
@@ -1014,8 +949,7 @@ def import_osai(index_dir: Path, root: Path, *, version: str | None = None) -> I
     report.evidence_skipped = sum(s.evidence_skipped for s in systems)
     report.base_model_names = sum(1 for s in systems if s.base_model_name)
 
-    text, written = build_turtle(systems, outcomes, reconciler, snapshot)
-    _check_round_trip(text, written)
+    text, _ = build_turtle(systems, outcomes, reconciler, snapshot)
     atomic_write_text(root / OUTPUT, text)
     return report
 

@@ -17,16 +17,11 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from . import __version__
+from .version import __version__
 from .layout import FILE_GRAPH_BASE, relpath_of_graph
-from .namespaces import BASE, KINDS, ONTOLOGY, PREFIXES
+from .namespaces import BASE, DCTERMS, KINDS, ONTOLOGY, OWL, RDF, RDFS, SKOS, XSD
+from .namespaces import curie as _curie
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 SCHEMA = "https://schema.org/"
 
 RDF_TYPE = RDF + "type"
@@ -90,13 +85,7 @@ def local_path(iri: str) -> str | None:
 
 
 def curie(iri: str) -> str:
-    best = None
-    for name, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and (best is None or len(namespace) > len(PREFIXES[best])):
-            local = iri[len(namespace):]
-            if re.fullmatch(r"[\w\-.]*", local):
-                best = name
-    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+    return _curie(iri) or iri
 
 
 class Site:

@@ -16,9 +16,9 @@ some graphs new and others old, and a removed file's graph until the end.
 
 ``endpoint`` is the SPARQL query endpoint (used to list the graphs already there); ``graph_store`` the
 Graph Store Protocol endpoint, by default Oxigraph's layout (``.../query`` -> ``.../store``) or else the
-endpoint's URL itself (as with a Fuseki dataset URL). HTTP with urllib from the standard library (one PUT
-or DELETE per graph needs no client library); SPARQLWrapper for the listing query. Credentials go in an
-``Authorization`` header (HTTP Basic, not re-sent on a redirect) and never in a message.
+endpoint's URL itself (as with a Fuseki dataset URL). Every request goes through
+:mod:`llm_atlas.sparql_client`. Credentials go in an ``Authorization`` header (HTTP Basic, not re-sent on
+a redirect) and never in a message.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .export import graph_ntriples
 from .layout import FILE_GRAPH_BASE
-from .remote import DEFAULT_TIMEOUT, RemoteError, basic_auth, check_url, http_request, redact, remote_graphs
+from .ntriples import sorted_ntriples
+from .remote import remote_graphs
+from .sparql_client import DEFAULT_TIMEOUT, RemoteError, basic_auth, check_url, http_request, redact
 from .store import quads_by_file
 
 
@@ -99,7 +100,7 @@ def graph_url(graph_store: str, graph: str) -> str:
 
 def local_graphs(store: ox.Store) -> dict[str, bytes]:
     """Graph IRI -> the graph's N-Triples, for every file graph of the store."""
-    return {FILE_GRAPH_BASE + relpath: graph_ntriples(quads) for relpath, quads in sorted(quads_by_file(store).items())}
+    return {FILE_GRAPH_BASE + relpath: sorted_ntriples(quads) for relpath, quads in sorted(quads_by_file(store).items())}
 
 
 def publish(store: ox.Store, endpoint: str, *, graph_store: str | None = None, user: str | None = None,

@@ -15,34 +15,27 @@ or ``>`` stays a value; :func:`run_query` binds them with a VALUES block or with
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
 
 from .errors import InvalidData, Problem, UsageError
-from .loader import syntax_position
-from .namespaces import PREFIXES, sparql_prefixes
-from .rdfbridge import compact as _compact_rdflib
-from .rdfbridge import json_term
+from .namespaces import PREFIXES, RDF_LANG_STRING, XSD, XSD_INTEGER, XSD_STRING, expand, shorten, sparql_prefixes
+from .ntriples import sorted_ntriples
+from .sparql_syntax import SparqlSyntaxError, check_syntax, explain, parse_only
+from .sparql_results import SELECT_FORMATS, write_boolean, write_select
 
 HEADER = re.compile(r"^#\+\s*([a-z]+)\s*:\s*(.*?)\s*$")
 KNOWN_KEYS = {"summary", "question", "tags", "param"}
 REQUIRED_KEYS = ("summary", "question", "tags")
 PARAM_TYPES = ("iri", "string", "integer")
-FORMATS = ("table", "csv", "tsv", "json")
+FORMATS = ("table", *SELECT_FORMATS)
 
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-# -- terms and parameters: values bound as SPARQL VALUES (remote endpoints, and local runs) ------------------------------------------------------------------------------------
+# -- terms and parameters, bound with a VALUES block (remote endpoints, and local runs where that is safe) ------------------------------------------------------------------------------------
 
 _IRIREF_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 _LANGTAG = re.compile(r"^[a-zA-Z]+(?:-[a-zA-Z0-9]+)*$")
@@ -169,11 +162,10 @@ def bind_values(text: str, bindings: dict[str, ox.NamedNode | ox.Literal], *, ch
     if not check:
         return bound
     try:
-        ox.Store().query(bound, prefixes=PREFIXES)
-    except SyntaxError as error:
+        check_syntax(bound)
+    except SparqlSyntaxError as error:
         raise UsageError(f"cannot bind the parameters in this query ({error})") from None
     return bound
-
 
 
 @dataclass(frozen=True)
@@ -188,7 +180,7 @@ class Param:
         if self.type == "integer":
             if not re.fullmatch(r"[+-]?\d+", raw.strip()):
                 raise UsageError(f"parameter {self.name} is an integer; got {raw!r}")
-            return ox.Literal(str(int(raw)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+            return ox.Literal(str(int(raw)), datatype=ox.NamedNode(XSD_INTEGER))
         if self.type == "string":
             return ox.Literal(raw)
         return ox.NamedNode(expand_iri(raw, self.name))
@@ -196,14 +188,10 @@ class Param:
 
 def expand_iri(raw: str, name: str = "value") -> str:
     """An absolute IRI from ``<iri>``, ``https://...`` or a shared-prefix name such as ``dataset:the-pile``."""
-    text = raw.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1]
-    match = re.fullmatch(r"([A-Za-z][\w-]*):([\w\-.]*)", text)
-    if match and match.group(1) in PREFIXES:
-        text = PREFIXES[match.group(1)] + match.group(2)
-    elif not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", text):
-        raise UsageError(f"parameter {name}: {raw!r} is neither an IRI nor a name with a known prefix (e.g. dataset:the-pile)")
+    try:
+        text = expand(raw)
+    except ValueError:
+        raise UsageError(f"parameter {name}: {raw!r} is neither an IRI nor a name with a known prefix (e.g. dataset:the-pile)") from None
     try:
         return ox.NamedNode(text).value
     except ValueError as error:
@@ -262,16 +250,15 @@ def parse_saved_query(text: str, name: str, path: Path | None = None, display_pa
         except UsageError as error:
             problems.append(Problem(display, 1, 1, "query-header", f"default of {error}"))
     try:
-        ox.Store().query(query.text, prefixes=PREFIXES)
-    except SyntaxError as error:
-        line, col = syntax_position(error)
-        problems.append(Problem(display, line, col, "query-syntax", f"SPARQL syntax error: {error}"))
+        check_syntax(query.text)
+    except SparqlSyntaxError as error:
+        problems.append(Problem(display, error.line, error.column, "query-syntax", f"SPARQL syntax error: {error.reason}"))
     else:
         # pyoxigraph binds a parameter only if its variable is projected by the outer SELECT
         for param in params:
             try:
-                ox.Store().query(query.text, prefixes=PREFIXES, substitutions={ox.Variable(param.name): param.bind(param.default)})
-            except (ValueError, UsageError) as error:
+                parse_only(query.text, substitutions={ox.Variable(param.name): param.bind(param.default)})
+            except (ValueError, RuntimeError, UsageError) as error:
                 problems.append(Problem(display, _line_of(text, "#+ param: " + param.name), 1, "query-header",
                                         f"parameter {param.name} cannot be bound: the outer SELECT must project ?{param.name} ({error})"))
     if problems:
@@ -309,33 +296,47 @@ class QueryResult:
     triples: list[ox.Triple] | None = None
 
     def to_json(self) -> str:
-        """SPARQL 1.1 Query Results JSON (or a boolean / N-Triples for other query forms)."""
-        if self.boolean is not None:
-            return json.dumps({"head": {}, "boolean": self.boolean}) + "\n"
+        """SPARQL 1.1 Query Results JSON (or sorted N-Triples for CONSTRUCT and DESCRIBE)."""
+        return self.to_format("json")
+
+    def to_format(self, fmt: str) -> str:
+        """The answer in a SPARQL results format (json, xml, csv, tsv): the endpoint's writers, byte for byte.
+
+        CONSTRUCT and DESCRIBE answers are graphs: sorted N-Triples whatever the format.
+        """
         if self.triples is not None:
-            return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in self.triples)
-        bindings = []
-        for row in self.rows:
-            binding = {}
-            for var, term in zip(self.variables, row):
-                if term is not None:
-                    binding[var] = json_term(term)
-            bindings.append(binding)
-        return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1) + "\n"
+            return sorted_ntriples(self.triples).decode("utf-8")
+        if self.boolean is not None:
+            return write_boolean(self.boolean, fmt).decode("utf-8")
+        return write_select(self.variables, self.rows, fmt).decode("utf-8")
 
     def to_delimited(self, delimiter: str) -> str:
-        buffer = io.StringIO()
-        if delimiter == "\t":
-            # SPARQL 1.1 TSV: terms in SPARQL syntax, header with '?'
-            buffer.write("\t".join("?" + v for v in self.variables) + "\n")
-            for row in self.rows:
-                buffer.write("\t".join("" if t is None else str(t) for t in row) + "\n")
-            return buffer.getvalue()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(self.variables)
-        for row in self.rows:
-            writer.writerow(["" if t is None else t.value for t in row])
-        return buffer.getvalue()
+        return self.to_format("tsv" if delimiter == "\t" else "csv")
+
+    def to_dataframe(self):
+        """The rows as a pandas DataFrame with typed columns (``pip install 'llm-atlas[analysis]'``).
+
+        A column whose values are all integers (``xsd:integer``, ``xsd:int``, ...) is ``Int64``, decimals
+        and doubles ``Float64``, booleans ``boolean``, dates and times ``datetime64``; anything else (IRIs
+        in full, text, mixed values) is ``string``. Unbound cells are missing values (``<NA>``).
+
+        >>> frame = atlas.query("sample-by-type").to_dataframe()
+        >>> str(frame["organizations"].dtype), int(frame["organizations"].sum())
+        ('Int64', 14)
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UsageError("QueryResult.to_dataframe() needs pandas: pip install 'llm-atlas[analysis]'") from None
+        if self.boolean is not None:
+            return pd.DataFrame({"boolean": pd.array([self.boolean], dtype="boolean")})
+        if self.triples is not None:
+            rows = [[display(t.subject), display(t.predicate), _plain(t.object)] for t in self.triples]
+            return pd.DataFrame(rows, columns=["subject", "predicate", "object"], dtype="string")
+        columns = {}
+        for i, name in enumerate(self.variables):
+            columns[name] = _typed_column(pd, [row[i] for row in self.rows])
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(self.rows)))
 
     def display_rows(self) -> list[list[str]]:
         return [[display(t) for t in row] for row in self.rows]
@@ -366,13 +367,46 @@ class QueryResult:
         return "\n".join(out) + "\n"
 
     def render(self, fmt: str) -> str:
-        if fmt == "json":
-            return self.to_json()
-        if fmt == "csv":
-            return self.to_delimited(",")
-        if fmt == "tsv":
-            return self.to_delimited("\t")
-        return self.to_table()
+        """The answer as a table for people, or in a SPARQL results format (json, xml, csv, tsv)."""
+        if fmt == "table":
+            return self.to_table()
+        return self.to_format(fmt)
+
+
+_INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+                                    "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+_FLOAT_TYPES = {XSD + t for t in ("decimal", "double", "float")}
+_TIME_TYPES = {XSD + t for t in ("date", "dateTime", "dateTimeStamp")}
+
+
+def _plain(term) -> str | None:
+    """A term as a value for a table: the IRI in full, the literal's text, ``_:label``, a triple term's syntax."""
+    if term is None:
+        return None
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return display(term)
+
+
+def _typed_column(pd, terms: list):
+    """One column of a DataFrame, typed by what all its bound values are (see QueryResult.to_dataframe)."""
+    present = [t for t in terms if t is not None]
+    datatypes = {t.datatype.value for t in present if isinstance(t, ox.Literal) and not t.language}
+    literal = bool(present) and all(isinstance(t, ox.Literal) and not t.language for t in present)
+    try:
+        if literal and datatypes <= _INTEGER_TYPES:
+            return pd.array([None if t is None else int(t.value) for t in terms], dtype="Int64")
+        if literal and datatypes <= _INTEGER_TYPES | _FLOAT_TYPES:
+            return pd.array([None if t is None else float(t.value) for t in terms], dtype="Float64")
+        if literal and datatypes == {XSD + "boolean"}:
+            return pd.array([None if t is None else t.value in ("true", "1") for t in terms], dtype="boolean")
+        if literal and datatypes <= _TIME_TYPES:
+            return pd.to_datetime(pd.Series([None if t is None else t.value for t in terms]), errors="raise", format="ISO8601")
+    except (ValueError, TypeError):  # a value outside its type's lexical space: keep the text
+        pass
+    return pd.array([_plain(t) for t in terms], dtype="string")
 
 
 def display(term) -> str:
@@ -382,7 +416,9 @@ def display(term) -> str:
     if isinstance(term, ox.Literal):
         return term.value
     if isinstance(term, ox.NamedNode):
-        return _compact_rdflib(rdflib.URIRef(term.value))
+        return shorten(term.value)
+    if isinstance(term, ox.Triple):  # a SPARQL 1.2 triple term
+        return f"<<( {display(term.subject)} {display(term.predicate)} {display(term.object)} )>>"
     return "_:" + term.value
 
 
@@ -406,9 +442,8 @@ def run_query(store: ox.Store, text: str, bindings: dict[str, ox.NamedNode | ox.
         else:
             answer = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True, substitutions=substitutions or None)
     except SyntaxError as error:
-        line, col = syntax_position(error)
-        raise UsageError(f"SPARQL syntax error at line {line}, column {col}: {error}") from None
-    except ValueError as error:  # e.g. a substituted variable that the query does not project
+        raise explain(text, error) from None
+    except (ValueError, RuntimeError) as error:  # e.g. a substituted variable that the query does not project
         raise UsageError(f"cannot run the query: {error}") from None
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(boolean=bool(answer))

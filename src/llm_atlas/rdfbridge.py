@@ -6,12 +6,10 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.namespace import XSD
 from rdflib.plugins.sparql import prepareQuery
 
-from .namespaces import PREFIXES
+from .namespaces import XSD_STRING, shorten
 
-_XSD_STRING = str(XSD.string)
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
@@ -24,7 +22,7 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Nod
             return rdflib.Literal(term.value, lang=term.language)
         datatype = term.datatype.value
         # rdflib keeps "x" and "x"^^xsd:string apart; RDF 1.1 says they are the same term.
-        if datatype == _XSD_STRING:
+        if datatype == XSD_STRING:
             return rdflib.Literal(term.value)
         return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
     raise TypeError(f"unsupported term {term!r}")
@@ -69,31 +67,4 @@ def compact(term: rdflib.term.Node | str | None) -> str:
     text = str(term)
     if isinstance(term, rdflib.BNode):
         return "_:" + text
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if text.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            local = text[len(namespace):]
-            if local and all(c.isalnum() or c in "-_." for c in local):
-                best = prefix
-    if best:
-        return f"{best}:{text[len(PREFIXES[best]):]}"
-    return f"<{text}>"
-
-
-def json_term(term) -> dict:
-    """A term as SPARQL 1.1 Query Results JSON (with SPARQL 1.2 triple terms)."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):  # SPARQL 1.2 triple term (rdflib refuses queries that make them)
-        return {"type": "triple", "value": {"subject": json_term(term.subject), "predicate": json_term(term.predicate),
-                                            "object": json_term(term.object)}}
-    return {"type": "literal", "value": str(term)}
+    return shorten(text)

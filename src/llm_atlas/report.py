@@ -1,33 +1,88 @@
-"""Report pipeline: the answers to the study's questions, as text, Markdown and HTML, with the figures.
+"""Report (a composition of the query and network jobs): the answers to the study's questions, with the figures.
 
-The saved queries tagged ``overview`` or ``study`` are run with their default parameters; the
-collaboration network is analysed and drawn. Output is deterministic (no timestamps; rows in each query's
-ORDER BY; drawings byte-stable), so a report can be committed and its diff reviewed. Everything is written
-to a scratch folder first and moved into the folder the user names file by file, so a failure leaves no
-half-written report.
+The report follows the study (Linåker, Osborne, Ding and Burtenshaw, arXiv:2509.25397): its sample, then
+its three research questions, each answered by the saved queries whose ``#+ question:`` carries the label
+(``Sample -``, ``RQ1 -``, ``RQ2 -``, ``RQ3 -``), then the study's recommendations and what the atlas's
+evidence rests on. Each answer gives its question, how it counts (the query's own comment), the table
+(IRI columns left out: the query's CSV has them) and the query file. The collaboration network belongs to
+RQ1 and is rendered like the rest.
+
+A stamp says what the report was made from: the commit, the triples and files, the validation verdict.
+Counts of projects are counts of the study's sample (``atlas:inSample true``) unless a section says
+otherwise. Output is deterministic (no timestamps), so a report can be committed and its diff reviewed;
+it is written all at once or not at all (:mod:`llm_atlas.outputs`).
 """
 
 from __future__ import annotations
 
 import html
-import os
-import shutil
-import tempfile
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import network
-from .query import QueryResult, SavedQuery, bind_params, run_query
+from .markdown import anchor, md_escape, md_table, to_html
+from .outputs import check_out_dir, write_files
+from .progress import progress
+from .query import QueryResult, SavedQuery, bind_params, display, run_query
 
-REPORT_TAGS = ("overview", "study")
 TITLE = "LLM Atlas report"
 INTRO = (
     "Answers of the saved queries to the questions of Linåker, Osborne, Ding and Burtenshaw, "
     "*A Cartography of Open Collaboration in Open Source AI* (arXiv:2509.25397), computed from the atlas. "
-    "Claims marked `inferred` are the atlas's reading, not findings of the paper."
+    "Claims marked `inferred` are the atlas's reading, not findings of the paper; counts of projects count the "
+    "study's 14 projects (its sample) unless a section says otherwise."
 )
+
+# The report's chapters, in the study's order: (key, heading, what the chapter asks). A saved query joins a
+# chapter by the label its question starts with; overview queries and the other study queries close the report.
+CHAPTERS: tuple[tuple[str, str, str], ...] = (
+    ("Sample", "The study's sample", "Who the study interviewed: 17 developers of 14 open LLM projects, by organisation type, "
+                                      "continent and governance model."),
+    ("RQ1", "RQ1: Collaboration across the lifecycle and the artefacts",
+     "Where and how does open collaboration take place throughout the development and reuse lifecycle of open LLMs, "
+     "and on which artefacts beyond the models?"),
+    ("RQ2", "RQ2: Motivations", "Which motivations (social, economic, technological) drive open LLM development?"),
+    ("RQ3", "RQ3: Governance", "Which organisational and governance models do the projects follow, and how do they differ?"),
+    ("study", "Recommendations and the atlas's own inferences", "The study's recommendations next to the graph, and every "
+                                                                "statement that is the atlas's inference."),
+    ("overview", "What the atlas holds and what it rests on", "Entities, claims and their sources."),
+)
+NETWORK_HEADING = "Collaboration network"
+
+
+def chapter_of(query: SavedQuery) -> str | None:
+    """The chapter a saved query answers in (None: not part of the report)."""
+    label = re.match(r"(Sample|RQ\d)\s*-", query.question)
+    if label and "study" in query.tags:
+        return label.group(1)
+    if "study" in query.tags:
+        return "study"
+    if "overview" in query.tags:
+        return "overview"
+    return None
+
+
+def selected(queries: list[SavedQuery]) -> list[SavedQuery]:
+    """The queries a report runs, in the order of the chapters, by name within each."""
+    order = {key: i for i, (key, _, _) in enumerate(CHAPTERS)}
+    chosen = [q for q in queries if chapter_of(q) is not None]
+    return sorted(chosen, key=lambda q: (order[chapter_of(q)], q.name))
+
+
+def how_it_counts(query: SavedQuery) -> str:
+    """The query's own explanation: the comment lines between its header and its first PREFIX or SELECT."""
+    lines = []
+    for line in query.text.splitlines():
+        if line.startswith("#+"):
+            continue
+        if not line.startswith("#"):
+            if lines or line.strip():
+                break
+            continue
+        lines.append(line.lstrip("#").strip())
+    return " ".join(lines)
 
 
 @dataclass
@@ -35,91 +90,152 @@ class Section:
     query: SavedQuery
     result: QueryResult
 
+    @property
+    def columns(self) -> list[int]:
+        """The columns shown: all but the IRIs (``...Iri``), which the query's CSV output keeps."""
+        return [i for i, v in enumerate(self.result.variables) if not v.endswith("Iri")]
+
+
+@dataclass
+class Stamp:
+    """What a report was made from."""
+
+    commit: str  # the commit, "+ changes" when the working tree differs; or why there is none
+    triples: int
+    files: int
+    verdict: str
+
+    def text(self) -> str:
+        return f"Made from commit {self.commit}: {self.triples} triples in {self.files} files; validation: {self.verdict}."
+
 
 @dataclass
 class Report:
     sections: list[Section] = field(default_factory=list)
-    network: network.NetworkReport | None = None
+    network: object | None = None  # llm_atlas.network.NetworkReport
+    stamp: Stamp | None = None
     files: list[Path] = field(default_factory=list)
 
+    def chapters(self) -> list[tuple[str, str, str, list[Section]]]:
+        found = []
+        for key, heading, about in CHAPTERS:
+            sections = [s for s in self.sections if chapter_of(s.query) == key]
+            if sections or (key == "RQ1" and self.network is not None):
+                found.append((key, heading, about, sections))
+        return found
+
     def to_text(self) -> str:
-        out = []
-        for section in self.sections:
-            out.append(f"== {section.query.summary} ({section.query.name})")
-            out.append(f"   {section.query.question}")
-            out.append(section.result.to_table())
-        if self.network is not None:
-            out.append("== Collaboration network")
-            out.append(self.network.to_markdown(level=3))
+        out = [TITLE, self.stamp.text() if self.stamp else "", ""]
+        for key, heading, _, sections in self.chapters():
+            out.append(f"=== {heading}")
+            for section in sections:
+                out.append(f"== {section.query.summary} ({section.query.name})")
+                out.append(f"   {section.query.question}")
+                out.append(section.result.to_table())
+            if key == "RQ1" and self.network is not None:
+                out.append(f"== {NETWORK_HEADING}")
+                out.append(self.network.to_markdown(level=3))
         return "\n".join(out)
 
     def to_markdown(self) -> str:
-        out = [f"# {TITLE}", "", INTRO, ""]
-        for section in self.sections:
-            q = section.query
-            out += [f"## {q.summary}", "", f"*{q.question}*", "", f"Query: `queries/{q.name}.rq`", ""]
-            out.append(section.result.to_markdown())
-        if self.network is not None:
-            out += ["![Collaboration network](collaboration.svg)", "", self.network.to_markdown(level=2)]
+        out = [f"# {TITLE}", ""]
+        if self.stamp:
+            out += [md_escape(self.stamp.text()), ""]
+        out += [INTRO, "", "## Contents", ""]
+        for key, heading, _, sections in self.chapters():
+            out.append(f"- [{heading}](#{anchor(heading)})")
+        out.append("")
+        for key, heading, about, sections in self.chapters():
+            out += [f"## {heading}", "", f"*{md_escape(about)}*", ""]
+            for section in sections:
+                q = section.query
+                out += [f"### {md_escape(q.summary)}", "", f"*{md_escape(q.question)}*", ""]
+                counts = how_it_counts(q)
+                if counts:
+                    out += [f"How it counts: {md_escape(counts)}", ""]
+                out.append(self._table(section))
+                out += [f"Query: `queries/{q.name}.rq`", ""]
+            if key == "RQ1" and self.network is not None:
+                out += ["![Collaboration network](collaboration.svg)", "", self.network.to_markdown(level=3)]
         return "\n".join(out).rstrip() + "\n"
 
+    @staticmethod
+    def _table(section: Section) -> str:
+        result = section.result
+        if result.boolean is not None:
+            return ("yes" if result.boolean else "no") + "\n"
+        if not result.variables:
+            return "_no result_\n"
+        columns = section.columns
+        numeric = {n for n, i in enumerate(columns)
+                   if result.rows and all(isinstance(r[i], ox.Literal) and re.fullmatch(r"-?\d+(\.\d+)?", r[i].value) for r in result.rows if r[i] is not None)}
+        rows = [[display(row[i]) for i in columns] for row in result.rows]
+        table = md_table([result.variables[i] for i in columns], rows, numeric)
+        return table + ("" if rows else "\n_no rows_\n")
+
     def to_html(self, figure_svg: str = "") -> str:
-        def table(result: QueryResult) -> str:
-            head = "".join(f"<th>{html.escape(v)}</th>" for v in result.variables)
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in result.display_rows())
-            return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-
-        parts = [
-            "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            f"<title>{TITLE}</title>",
-            "<style>body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
-            "table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
-            "th{background:#f3f3f3}figure{margin:1em 0}figure svg{max-width:100%;height:auto}code{background:#f3f3f3;padding:0 .2em}</style>",
-            "</head><body>",
-            f"<h1>{TITLE}</h1>",
-            "<p>" + html.escape(INTRO).replace("*A Cartography", "<em>A Cartography").replace("Source AI*", "Source AI</em>") + "</p>",
-        ]
-        if figure_svg:
+        body = to_html(self.to_markdown())
+        if figure_svg:  # the drawing inline, so the page stands alone
             svg = figure_svg[figure_svg.find("<svg"):] if "<svg" in figure_svg else figure_svg
-            parts.append(f"<figure>{svg}<figcaption>The collaboration network: organisations by type and governance family, lines by collaboration kind (dashed: inferred by the atlas).</figcaption></figure>")
-        for section in self.sections:
-            q = section.query
-            parts += [f"<h2>{html.escape(q.summary)}</h2>", f"<p><em>{html.escape(q.question)}</em></p>",
-                      f"<p>Query: <code>queries/{html.escape(q.name)}.rq</code></p>", table(section.result)]
-        if self.network is not None:
-            parts.append(f"<h2>Collaboration network</h2><pre>{html.escape(self.network.to_markdown(level=3))}</pre>")
-        parts.append("</body></html>")
-        return "\n".join(parts) + "\n"
+            body = body.replace('<img src="collaboration.svg" alt="Collaboration network">',
+                                f"<figure>{svg}<figcaption>The collaboration network: organisations by type and governance "
+                                "family, lines by collaboration kind (dashed: inferred by the atlas).</figcaption></figure>")
+        return "\n".join([
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(TITLE)}</title>",
+            "<style>body{font-family:system-ui,sans-serif;max-width:75em;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}"
+            "div.table{overflow-x:auto;margin:1em 0}table{border-collapse:collapse;font-size:.88em}"
+            "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top;max-width:28em;overflow-wrap:anywhere}"
+            "th{background:#f3f3f3;position:sticky;top:0}td.num,th.num{text-align:right;white-space:nowrap}"
+            "figure{margin:1em 0}figure svg{max-width:100%;height:auto}code{background:#f3f3f3;padding:0 .2em}"
+            "h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}</style>",
+            "</head><body>",
+            body,
+            "</body></html>",
+        ]) + "\n"
 
 
-def selected(queries: list[SavedQuery]) -> list[SavedQuery]:
-    """The queries a report runs: overview first, then the study's questions, each by name."""
-    chosen = [q for q in queries if any(t in q.tags for t in REPORT_TAGS)]
-    return sorted(chosen, key=lambda q: (0 if "overview" in q.tags else 1, q.name))
+def stamp(store: ox.Store, root: Path | None, verdict: str) -> Stamp:
+    """The commit of the checkout at ``root`` (git), the store's size, and the validation verdict."""
+    from . import gitrepo
+    from .errors import UsageError
+    from .layout import relpath_of_graph
+
+    commit = "unknown (not a git checkout)"
+    if root is not None and (root / ".git").exists():
+        try:
+            sha = gitrepo.git(root, "rev-parse", "--short=12", "HEAD").decode().strip()
+            dirty = gitrepo.git(root, "status", "--porcelain", "--", "ontology", "graph", "imports", "queries").strip()
+            commit = sha + (" with uncommitted changes" if dirty else "")
+        except UsageError as error:
+            commit = f"unknown ({error})"
+    files = {relpath_of_graph(g.value) for g in store.named_graphs() if isinstance(g, ox.NamedNode)} - {None}
+    return Stamp(commit, len(store), len(files), verdict)
 
 
-def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None, *, figures: bool = True) -> Report:
-    report = Report()
-    for query in selected(queries):
+def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None, *, figures: bool = True,
+                root: Path | None = None, verdict: str = "valid") -> Report:
+    """Answer the report's queries on ``store`` and write ``report.md``, ``report.html`` and the network's
+    files into ``out_dir`` (all or nothing), or only compute the answers when ``out_dir`` is None."""
+    from . import network
+
+    report = Report(stamp=stamp(store, root, verdict))
+    for query in progress(selected(queries), desc="report", unit="query"):
         report.sections.append(Section(query, run_query(store, query.text, bind_params(query, {}))))
     if out_dir is None:
         if figures:
-            report.network = network.network_report(store)
+            report.network = network.network_report(store, in_sample_only=True)
         return report
-    out_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".report-", dir=out_dir))
-    try:
-        analysis: list = []
-        written = network.write_network_outputs(store, scratch, analysis=analysis) if figures else []
-        report.network = analysis[0] if analysis else None
-        (scratch / "report.md").write_text(report.to_markdown(), encoding="utf-8")
-        svg = (scratch / "collaboration.svg").read_text(encoding="utf-8") if figures else ""
-        (scratch / "report.html").write_text(report.to_html(svg), encoding="utf-8")
-        names = ["report.md", "report.html"] + [p.name for p in written]
-        for name in names:  # each move is atomic; the report appears only once it is complete
-            os.replace(scratch / name, out_dir / name)
-            report.files.append(out_dir / name)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    out = check_out_dir(out_dir, "the report")
+    files: dict[str, bytes] = {}
+    if figures:
+        files, report.network = network.network_files(store, in_sample_only=True)
+    files["report.md"] = report.to_markdown().encode("utf-8")
+    files["report.html"] = report.to_html(files.get("collaboration.svg", b"").decode("utf-8")).encode("utf-8")
+    names = ["report.md", "report.html"] + [name for name in network.NETWORK_FILES if name in files]
+    report.files = write_files(out, {name: files[name] for name in names})
     return report
+
+
+__all__ = ["Report", "Section", "Stamp", "make_report", "selected", "chapter_of", "how_it_counts", "CHAPTERS"]

@@ -62,6 +62,11 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
     "osai-unknown-class": ("import", "A file of the index gives a dimension a class other than open, partial or closed (empty means "
                                      "not applicable); the file is skipped."),
     "osai-no-name": ("import", "A file of the index has no system name (such as the submission template); it is skipped with a warning."),
+    "import-unreadable": ("import", "A file of an import's snapshot cannot be read; nothing of it is imported."),
+    "import-structure": ("import", "A file of an import's snapshot lacks the columns or keys the importer reads (the wrong file, or a "
+                                   "newer layout of the source); nothing of it is imported."),
+    "import-record": ("import", "One record of a snapshot is not usable (an id that is not a Hub id, a duplicate row); it is skipped and "
+                                "the rest is imported."),
     "history-removed": ("history", "A file that existed at the base revision is gone: IRIs are never deleted; deprecate the entity instead (owl:deprecated true, dcterms:isReplacedBy)."),
 }
 

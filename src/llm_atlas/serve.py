@@ -44,11 +44,8 @@ Why it is safe to expose (each point is proven by tests/test_serve.py):
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
 import hashlib
-import html
-import io
 import json
 import math
 import mimetypes
@@ -71,9 +68,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pyoxigraph as ox
 
-from . import __version__
+from .version import __version__
 from .namespaces import BASE, KINDS, PREFIXES
-from .rdfbridge import json_term
+from .ntriples import sorted_ntriples
+from .sparql_results import write_boolean, write_select
+from .sparql_syntax import SparqlSyntaxError, check_syntax, explain
 
 try:  # POSIX only; the limits are skipped where it is missing
     import resource
@@ -284,6 +283,10 @@ def check_query(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
         try:
             parseUpdate(text)
         except Exception:  # noqa: BLE001 - neither a query nor an update
+            try:  # the command line's check, so that both say the same about the same mistake
+                check_syntax(text, prefixes)
+            except SparqlSyntaxError as syntax:
+                raise Refused(400, str(syntax)) from None
             raise Refused(400, "the query does not parse as SPARQL 1.1 (this endpoint accepts SPARQL 1.1 "
                                f"queries only; SPARQL 1.2 syntax such as triple terms is refused): {_short(error)}") from None
         raise Refused(403, UPDATE_REFUSED) from None
@@ -309,85 +312,12 @@ def check_query(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
 # Result serialisation (in the worker, so that serialising a large answer counts against the timeout)
 # ---------------------------------------------------------------------------------------------------------
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _xml_text(value: str) -> str:
-    return html.escape(_XML_INVALID.sub("\ufffd", value), quote=True)
-
-
-def _xml_term(term) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{_xml_text(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{_xml_text(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f'<literal xml:lang="{_xml_text(term.language)}">{_xml_text(term.value)}</literal>'
-        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            return f'<literal datatype="{_xml_text(term.datatype.value)}">{_xml_text(term.value)}</literal>'
-        return f"<literal>{_xml_text(term.value)}</literal>"
-    if isinstance(term, ox.Triple):
-        return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}</predicate>"
-                f"<object>{_xml_term(term.object)}</object></triple>")
-    return f"<literal>{_xml_text(str(term))}</literal>"
-
-
-def _csv_value(term) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    if isinstance(term, (ox.NamedNode, ox.Literal)):
-        return term.value
-    return str(term)
-
-
-def _tsv_value(term) -> str:
-    if term is None:
-        return ""
-    # N-Triples syntax; a raw tab or newline inside a literal is written as its escape, which means the same
-    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
 def serialize_select(variables: list[str], rows: list[list], fmt: str, truncated: bool, max_rows: int) -> bytes:
-    if fmt == "json":
-        bindings = [{v: json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
-        doc = {"head": {"vars": variables}, "results": {"bindings": bindings}, "truncated": truncated}
-        if truncated:
-            doc["rowLimit"] = max_rows
-        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    if fmt == "xml":
-        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
-        out += [f'<variable name="{_xml_text(v)}"/>' for v in variables]
-        out.append("</head>\n<results>")
-        for row in rows:
-            cells = "".join(f'<binding name="{_xml_text(v)}">{_xml_term(t)}</binding>' for v, t in zip(variables, row) if t is not None)
-            out.append(f"<result>{cells}</result>")
-        out.append("</results>\n</sparql>\n")
-        return "\n".join(out).encode("utf-8")
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(variables)
-        for row in rows:
-            writer.writerow([_csv_value(t) for t in row])
-        return buffer.getvalue().encode("utf-8")
-    if fmt == "tsv":
-        lines = ["\t".join("?" + v for v in variables)]
-        lines += ["\t".join(_tsv_value(t) for t in row) for row in rows]
-        return ("\n".join(lines) + "\n").encode("utf-8")
-    raise ValueError(fmt)
+    return write_select(variables, rows, fmt, truncated=truncated, row_limit=max_rows)
 
 
 def serialize_boolean(value: bool, fmt: str) -> bytes:
-    text = "true" if value else "false"
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
-                f"<head/>\n<boolean>{text}</boolean>\n</sparql>\n").encode()
-    return (text + "\n").encode()  # CSV and TSV define no boolean form; the word is what common endpoints send
+    return write_boolean(value, fmt)
 
 
 def used_prefixes(terms: Iterable, prefixes: dict[str, str] = PREFIXES) -> dict[str, str]:
@@ -410,6 +340,8 @@ def serialize_graph(triples: list[ox.Triple], fmt: str, prefixes: dict[str, str]
     if fmt == "turtle":
         terms = (term for t in triples for term in (t.subject, t.predicate, t.object))
         return ox.serialize(triples, format=rdf_format, prefixes=used_prefixes(terms, prefixes))
+    if fmt == "ntriples":
+        return sorted_ntriples(triples)
     return ox.serialize(triples, format=rdf_format)
 
 
@@ -569,7 +501,7 @@ def answer(store: ox.Store, request: dict, settings: dict) -> dict:
     try:
         results = store.query(text, prefixes=settings["prefixes"], use_default_graph_as_union=True)
     except SyntaxError as error:
-        return _error_reply(400, f"SPARQL syntax error: {_short(error)}")
+        return _error_reply(400, str(explain(text, error, settings["prefixes"])))
     except (OSError, ValueError, RuntimeError) as error:
         return _error_reply(400, f"the query failed: {_short(error)}")
     graph_form = isinstance(results, ox.QueryTriples)

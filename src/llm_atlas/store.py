@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__
+from .version import __version__
 from .errors import UsageError
 from .layout import SourceFile, record_base, relpath_of_graph
 from .namespaces import PREFIXES

@@ -14,9 +14,8 @@ import pyoxigraph as ox
 from .errors import Problem
 from .layout import GRAPH_DIR
 from .loader import LineIndex
-from .namespaces import BASE, KINDS, PREFIXES, SLUG
+from .namespaces import BASE, KINDS, PREFIXES, RDF_TYPE, SLUG
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _PREFIX_LINE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
 
 

@@ -1,0 +1,145 @@
+r"""The SPARQL query results formats: one writer per format, for the command line and the endpoint alike.
+
+``write_select(variables, rows, fmt)`` and ``write_boolean(value, fmt)`` give the bytes of SPARQL 1.1 Query
+Results JSON, XML, CSV and TSV (with the SPARQL 1.2 form of triple terms), so that ``llm-atlas query
+--format csv`` and the endpoint's ``text/csv`` answer write a blank node, a literal or a triple term the
+same way.
+
+>>> import pyoxigraph as ox
+>>> write_select(["x"], [[ox.BlankNode("b0")], [ox.Literal("a,b")]], "csv")
+b'x\r\n_:b0\r\n"a,b"\r\n'
+>>> print(write_select(["x"], [[ox.Literal("1", datatype=ox.NamedNode(XSD_INTEGER))]], "tsv").decode(), end="")
+?x
+"1"^^<http://www.w3.org/2001/XMLSchema#integer>
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+
+import pyoxigraph as ox
+
+from .namespaces import XSD_INTEGER, XSD_STRING  # noqa: F401  (XSD_INTEGER: the doctest)
+
+SELECT_FORMATS = ("json", "xml", "csv", "tsv")
+MEDIA_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+}
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def json_term(term) -> dict:
+    """A term as SPARQL 1.1 Query Results JSON (with SPARQL 1.2 triple terms)."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": json_term(term.subject), "predicate": json_term(term.predicate),
+                                            "object": json_term(term.object)}}
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _xml_text(value: str) -> str:
+    return html.escape(_XML_INVALID.sub("\ufffd", value), quote=True)
+
+
+def xml_term(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{_xml_text(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{_xml_text(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f'<literal xml:lang="{_xml_text(term.language)}">{_xml_text(term.value)}</literal>'
+        if term.datatype.value != XSD_STRING:
+            return f'<literal datatype="{_xml_text(term.datatype.value)}">{_xml_text(term.value)}</literal>'
+        return f"<literal>{_xml_text(term.value)}</literal>"
+    if isinstance(term, ox.Triple):
+        return (f"<triple><subject>{xml_term(term.subject)}</subject><predicate>{xml_term(term.predicate)}</predicate>"
+                f"<object>{xml_term(term.object)}</object></triple>")
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def syntax_term(term) -> str:
+    """A term in SPARQL / N-Triples syntax (TSV cells): ``<iri>``, ``_:b0``, ``"x"@en``, ``<<( s p o )>>``."""
+    if isinstance(term, ox.Triple):
+        return f"<<( {syntax_term(term.subject)} {syntax_term(term.predicate)} {syntax_term(term.object)} )>>"
+    # N-Triples escapes quotes, backslashes and line breaks; a raw tab would split the TSV cell
+    return str(term).replace("\t", "\\t")
+
+
+def csv_value(term) -> str:
+    """A term as SPARQL 1.1 CSV writes it: the IRI or the lexical form, ``_:label`` for a blank node."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    return syntax_term(term)
+
+
+def write_select(variables: list[str], rows: list[list], fmt: str, *, truncated: bool | None = None, row_limit: int | None = None) -> bytes:
+    """A SELECT answer in ``fmt`` (json, xml, csv, tsv). ``truncated`` (an endpoint with a row cap): whether
+    rows were cut at ``row_limit``, written into JSON as ``"truncated"`` and ``"rowLimit"`` (an extension
+    other clients ignore)."""
+    if fmt == "json":
+        bindings = [{v: json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
+        doc: dict = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
+        if truncated is not None:
+            doc["truncated"] = truncated
+            if truncated:
+                doc["rowLimit"] = row_limit
+        return (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
+    if fmt == "xml":
+        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
+        out += [f'<variable name="{_xml_text(v)}"/>' for v in variables]
+        out.append("</head>\n<results>")
+        for row in rows:
+            cells = "".join(f'<binding name="{_xml_text(v)}">{xml_term(t)}</binding>' for v, t in zip(variables, row) if t is not None)
+            out.append(f"<result>{cells}</result>")
+        out.append("</results>\n</sparql>\n")
+        return "\n".join(out).encode("utf-8")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(variables)
+        for row in rows:
+            writer.writerow([csv_value(t) for t in row])
+        return buffer.getvalue().encode("utf-8")
+    if fmt == "tsv":
+        lines = ["\t".join("?" + v for v in variables)]
+        lines += ["\t".join("" if t is None else syntax_term(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    raise ValueError(f"unknown results format {fmt!r}; formats: {', '.join(SELECT_FORMATS)}")
+
+
+def write_boolean(value: bool, fmt: str) -> bytes:
+    """An ASK answer in ``fmt``. CSV and TSV define no boolean form; the word is what common endpoints send."""
+    if fmt == "json":
+        return (json.dumps({"head": {}, "boolean": bool(value)}) + "\n").encode()
+    if fmt == "xml":
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+                f"<head/>\n<boolean>{'true' if value else 'false'}</boolean>\n</sparql>\n").encode()
+    if fmt in ("csv", "tsv"):
+        return ("true\n" if value else "false\n").encode()
+    raise ValueError(f"unknown results format {fmt!r}; formats: {', '.join(SELECT_FORMATS)}")
+
+
+__all__ = ["SELECT_FORMATS", "MEDIA_TYPES", "json_term", "xml_term", "syntax_term", "csv_value", "write_select", "write_boolean"]

@@ -1,0 +1,70 @@
+"""The ecosystem queries (lineage, training data, licences along lineage, results, disagreements, summary) on
+a fixture atlas with imported records: the mini graph, a curated release on the Hub, and the imports of the
+small Hub catalogue (tests/fixtures/importers/), each answer checked against its golden file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from llm_atlas import Atlas
+
+from .conftest import FIXTURES, check_golden, make_checkout, overlay
+
+GOLDENS = Path(__file__).resolve().parent / "goldens" / "ecosystem"
+IMPORTED = Path(__file__).resolve().parent / "goldens" / "importers"  # what the importers write for the fixture catalogue
+QUERIES = ["descendants", "ancestors", "trained-on", "licence-changes-along-lineage", "benchmark-results", "source-disagreements",
+           "ecosystem-summary"]
+
+
+@pytest.fixture(scope="module")
+def eco_atlas(tmp_path_factory):
+    base = tmp_path_factory.mktemp("eco")
+    checkout = make_checkout(base / "atlas")
+    overlay(checkout, FIXTURES / "importers" / "overlay")
+    (checkout / "imports").mkdir(exist_ok=True)
+    for path in sorted(IMPORTED.glob("*.trig")):
+        shutil.copyfile(path, checkout / "imports" / path.name)
+    atlas = Atlas.open(checkout, base / "store")
+    atlas.build()
+    yield atlas
+    atlas.close()
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_ecosystem_query_matches_its_golden(name, eco_atlas, update_goldens):
+    check_golden(GOLDENS / f"{name}.tsv", eco_atlas.query(name).render("tsv"), update_goldens)
+
+
+def column(result, name):
+    index = result.variables.index(name)
+    return [row[index].value if row[index] is not None else "" for row in result.rows]
+
+
+def test_descendants_follow_every_kind_of_derivation(eco_atlas):
+    result = eco_atlas.query("descendants", {"release": "model:alpha-7b"})
+    assert sorted(zip(column(result, "descendantIri"), column(result, "relation"), column(result, "depth"))) == [
+        ("https://w3id.org/llm-atlas/model/delta-delta-merge", "merged from", "1"),
+        ("https://w3id.org/llm-atlas/model/epsilon-epsilon-1b", "base model", "1"),
+        ("https://w3id.org/llm-atlas/model/gamma-gamma-7b-instruct", "fine-tuned from", "1"),
+        ("https://w3id.org/llm-atlas/model/gamma-gamma-7b-instruct-gguf", "quantized from", "2"),
+    ]
+
+
+def test_ancestors_are_the_descendants_read_upwards(eco_atlas):
+    up = eco_atlas.query("ancestors", {"release": "model:gamma-gamma-7b-instruct-gguf"})
+    assert column(up, "ancestorIri")[:2] == ["https://w3id.org/llm-atlas/model/gamma-gamma-7b-instruct", "https://w3id.org/llm-atlas/model/alpha-7b"]
+
+
+def test_the_disagreement_shows_both_sides_with_their_sources(eco_atlas):
+    result = eco_atlas.query("source-disagreements")
+    assert list(zip(column(result, "valueSource"), column(result, "otherSource"))) == [("hf-hub", "open-llm-leaderboard")]
+
+
+def test_the_summary_counts_imported_facts_by_source(eco_atlas):
+    result = eco_atlas.query("ecosystem-summary")
+    facts = {(s, c): int(n) for m, s, c, n in zip(column(result, "measure"), column(result, "source"), column(result, "confidence"), column(result, "count"))
+             if m == "facts"}
+    assert set(facts) == {("hf-hub", "stated"), ("open-llm-leaderboard", "stated")} and all(facts.values())
