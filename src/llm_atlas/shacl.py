@@ -122,7 +122,7 @@ def rdflib_copy(store: ox.Store) -> rdflib.Graph:
 
 
 def shacl_results(store: ox.Store, shapes: rdflib.Graph, focus_nodes: Iterable[str] | None = None, *, engine: str = "sparql",
-                  progress: Callable[[int, int], None] | None = None) -> list[ShaclResult]:
+                  progress: Callable[[list], Iterable] | None = None) -> list[ShaclResult]:
     """Validate the union of the store's graphs against ``shapes``; only ``focus_nodes`` (IRIs) if given.
 
     Problems with the shapes themselves (pySHACL cannot use them) raise :class:`InvalidData`.
@@ -184,7 +184,7 @@ def _problem(locator: Locator, rule: str, severity: str, focus, path, value, mes
 
 
 def shacl_problems(data: ox.Store | Iterable, shapes: rdflib.Graph, locator: Locator, focus_nodes: Iterable[str] | None = None, *,
-                   engine: str = "sparql", progress: Callable[[int, int], None] | None = None) -> list[Problem]:
+                   engine: str = "sparql", progress: Callable[[list], Iterable] | None = None) -> list[Problem]:
     """Validate the data (a store, or pyoxigraph quads or triples) against ``shapes``; only ``focus_nodes`` if given."""
     store = data if isinstance(data, ox.Store) else store_of(data)
     return problems_of_results(shacl_results(store, shapes, focus_nodes, engine=engine, progress=progress), shapes, locator)

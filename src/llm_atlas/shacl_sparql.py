@@ -352,10 +352,11 @@ class SparqlValidator:
     ``union``: the data is the union of the store's named graphs (queries run with the default graph as
     their union); otherwise the store's default graph. ``rdflib_data`` makes an rdflib graph of the same
     data for the shapes pySHACL has to validate itself; it is called at most once, and only if needed.
+    ``progress`` wraps the list of shapes as they are validated (a progress bar).
     """
 
     def __init__(self, store: ox.Store, shapes: rdflib.Graph, *, union: bool = True, allow_warnings: bool = True,
-                 rdflib_data: Callable[[], rdflib.Graph] | None = None, progress: Callable[[int, int], None] | None = None):
+                 rdflib_data: Callable[[], rdflib.Graph] | None = None, progress: Callable[[list], Iterable] | None = None):
         self.store = store
         self.union = union
         self.sg = ShapesGraph(shapes)
@@ -529,9 +530,7 @@ class SparqlValidator:
         outcome = Validation()
         fallback = []
         shapes = list(self.sg.shapes)
-        for number, shape in enumerate(shapes, start=1):
-            if self.progress:
-                self.progress(number, len(shapes))
+        for shape in self.progress(shapes) if self.progress else shapes:
             if shape.deactivated:
                 continue
             try:

@@ -46,7 +46,7 @@ def graph_of_file(root: Path, relpath: str) -> ox.NamedNode:
 
 
 def validate(root: Path, store: ox.Store, files: list[str], *, graph_file: Callable[[str], str | None] = relpath_of_graph,
-             engine: str = "sparql", on_shape: Callable[[int, int], None] | None = None) -> ValidationReport:
+             engine: str = "sparql") -> ValidationReport:
     """Validate the data of ``store``, which holds the quads of ``files`` (paths relative to ``root``).
 
     The store is left as it was given; while SHACL runs, the shapes' own triples are taken out of it.
@@ -67,7 +67,8 @@ def validate(root: Path, store: ox.Store, files: list[str], *, graph_file: Calla
     if shape_quads:
         store.remove_graph(shapes_graph)  # the shapes are not data
     try:
-        problems += shacl_problems(store, shapes, Locator.for_store(root, store, graph_file), engine=engine, progress=on_shape)
+        problems += shacl_problems(store, shapes, Locator.for_store(root, store, graph_file), engine=engine,
+                                   progress=lambda items: progress(items, desc="validate: shapes", unit="shape"))
     finally:
         store.extend(shape_quads)
     entities = sum(1 for relpath in files if relpath.startswith("graph/"))
