@@ -287,3 +287,28 @@ def test_w3c_shacl_suite_pyshacl_passes_or_is_a_known_failure(test, data_file, s
         assert not passes, f"pySHACL passes {test} now: remove it from PYSHACL_KNOWN_FAILURES"
     else:
         assert passes, f"pySHACL fails {test}: if that is pySHACL's fault, list it in PYSHACL_KNOWN_FAILURES with the reason"
+
+
+def test_a_problem_in_an_import_points_at_its_record_block(mini, store_dir):
+    """In a TriG import the same subject appears in many record graphs: the line is the one in the block
+    of the graph that holds the offending triple."""
+    from llm_atlas import Atlas
+
+    model = "<https://w3id.org/llm-atlas/model/alpha-7b>"
+    text = (
+        "@prefix atlas: <https://w3id.org/llm-atlas/ontology/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n"
+        "<https://w3id.org/llm-atlas/import/fixture> rdfs:label \"Fixture import\"@en .\n\n"
+        "<https://w3id.org/llm-atlas/record/fixture/a> {\n"
+        f"{model} rdfs:comment \"first record\"@en .\n"
+        "}\n\n"
+        "<https://w3id.org/llm-atlas/record/fixture/b> {\n"
+        f"{model} rdfs:comment \"second record\"@en ;\n"
+        "    atlas:languageCount \"many\" .\n"
+        "}\n"
+    )
+    (mini / "imports").mkdir(exist_ok=True)
+    (mini / "imports" / "fixture.trig").write_text(text, encoding="utf-8")
+    report = Atlas.open(mini, store_dir).validate()
+    [problem] = [p for p in report.problems if p.rule == "artifact-language-count"]
+    assert (problem.path, problem.line) == ("imports/fixture.trig", text.split("\n").index('    atlas:languageCount "many" .') + 1)

@@ -25,7 +25,7 @@ from pyshacl.errors import ReportableRuntimeError, ShapeLoadError, ValidationFai
 from rdflib.namespace import SH
 
 from .errors import InvalidData, Problem
-from .layout import SHAPES_FILE, relpath_of_graph
+from .layout import RECORD_BASE, SHAPES_FILE, relpath_of_graph
 from .loader import LineIndex
 from .namespaces import PREFIXES
 from .rdfbridge import PreparedQueryGraph, compact, graph_from_triples
@@ -40,62 +40,86 @@ class Locator:
     """Maps a node to the file and line it is written on.
 
     ``file_of(iri, predicate)`` names the file that describes the node (with that predicate, if one is
-    given), or "" if none does.
+    given), or "" if none does; or a (file, named graph) pair, so that in an import with a graph per source
+    record the line is looked for in the block of that record's graph.
     """
 
-    def __init__(self, root: Path, file_of: Callable[[str, str | None], str] | dict[str, str]):
+    def __init__(self, root: Path, file_of: Callable[[str, str | None], str | tuple[str, str]] | dict[str, str]):
         self.root = root
         if isinstance(file_of, dict):
             graph_of = file_of
             self.file_of = lambda iri, predicate: graph_of.get(iri, "")
         else:
             self.file_of = file_of
-        self.indexes: dict[str, LineIndex | None] = {}
+        self.texts: dict[str, tuple[list[str], dict[str, str]] | None] = {}
+        self.indexes: dict[tuple[str, str], tuple[int, LineIndex] | None] = {}
 
     @classmethod
     def for_store(cls, root: Path, store: ox.Store, graph_file: Callable[[str], str | None] = relpath_of_graph) -> Locator:
         """A locator that asks the store which graphs describe a node, and ``graph_file`` which file each graph is in."""
 
-        def file_of(iri: str, predicate: str | None) -> str:
+        def file_of(iri: str, predicate: str | None) -> tuple[str, str]:
             subject = ox.NamedNode(iri)
-            files: set[str] = set()
+            places: set[tuple[str, str]] = set()
             if predicate:
-                files = _files(store.quads_for_pattern(subject, ox.NamedNode(predicate), None, None), graph_file)
-            return min(files or _files(store.quads_for_pattern(subject, None, None, None), graph_file), default="")
+                places = _places(store.quads_for_pattern(subject, ox.NamedNode(predicate), None, None), graph_file)
+            return min(places or _places(store.quads_for_pattern(subject, None, None, None), graph_file), default=("", ""))
 
         return cls(root, file_of)
 
-    def index(self, relpath: str) -> LineIndex | None:
-        if relpath not in self.indexes:
+    def _text(self, relpath: str) -> tuple[list[str], dict[str, str]] | None:
+        if relpath not in self.texts:
             try:
                 text = (self.root / relpath).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
-                self.indexes[relpath] = None
+                self.texts[relpath] = None
                 return None
             prefixes = dict(PREFIXES)
             for match in re.finditer(r"^\s*@prefix\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", text, re.MULTILINE):
                 prefixes[match.group(1) or ""] = match.group(2)
-            self.indexes[relpath] = LineIndex(text, prefixes)
-        return self.indexes[relpath]
+            self.texts[relpath] = (text.split("\n"), prefixes)
+        return self.texts[relpath]
+
+    def index(self, relpath: str, graph: str = "") -> tuple[int, LineIndex] | None:
+        """The line index of a file, or of the block of one of its graphs, with the line before the block."""
+        key = (relpath, graph)
+        if key not in self.indexes:
+            found = self._text(relpath)
+            if found is None:
+                self.indexes[key] = None
+                return None
+            lines, prefixes = found
+            whole = LineIndex("\n".join(lines), prefixes)
+            start = whole.subject_line(graph) if graph else 0  # a graph's name opens its block at column 1
+            if start:
+                end = next((n for n in range(start, len(lines)) if lines[n].strip() == "}"), len(lines))
+                self.indexes[key] = (start - 1, LineIndex("\n".join(lines[start - 1:end]), prefixes))
+            else:
+                self.indexes[key] = (0, whole)
+        return self.indexes[key]
 
     def locate(self, focus: str, path: str | None) -> tuple[str, int]:
-        relpath = self.file_of(focus, path)
+        found = self.file_of(focus, path)
+        relpath, graph = found if isinstance(found, tuple) else (found, "")
         if not relpath:
             return "", 0
-        index = self.index(relpath)
-        if index is None:
+        record = graph if graph.startswith(RECORD_BASE) else ""
+        located = self.index(relpath, record)
+        if located is None:
             return relpath, 0
+        offset, index = located
         line = index.predicate_line(focus, path) if path else index.subject_line(focus)
-        return relpath, line
+        return relpath, offset + line if line else 0
 
 
-def _files(quads, graph_file: Callable[[str], str | None]) -> set[str]:
+def _places(quads, graph_file: Callable[[str], str | None]) -> set[tuple[str, str]]:
+    """(file, graph) of each quad in a named graph that a file holds."""
     found = set()
     for quad in quads:
         if isinstance(quad.graph_name, ox.NamedNode):
             relpath = graph_file(quad.graph_name.value)
             if relpath:
-                found.add(relpath)
+                found.add((relpath, quad.graph_name.value))
     return found
 
 
