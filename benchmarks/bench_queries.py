@@ -1,7 +1,7 @@
 """Every saved query through the atlas against raw in-memory pyoxigraph on the same data, and the store options.
 
     python benchmarks/bench_queries.py [--sizes real,100000,1000000] [--repeat 5] [--timeout 60]
-                                       [--before REV] [--before-sizes real,100000] [--work DIR]
+                                       [--before REV] [--before-sizes real,100000] [--skip NAMES] [--work DIR]
 
 For each size (``real``: a snapshot of this checkout; a number: a checkout of that many triples made by
 benchmarks/generate.py), side by side in one process, medians of ``--repeat`` runs of each saved query with
@@ -142,7 +142,8 @@ def bench(size: str, checkout: Path, work: Path, args) -> None:
     startup["disk: open the on-disk store"] = (time.perf_counter() - started, 0.0)
     triples = len(memory)
 
-    queries = [q for q in atlas.saved_queries() if "federated" not in q.tags]
+    skipped = set(filter(None, args.skip.split(",")))
+    queries = [q for q in atlas.saved_queries() if "federated" not in q.tags and q.name not in skipped]
     old = before_queries(args.before, [q.name for q in queries]) if args.before and size in args.before_sizes.split(",") else {}
     results = []
     for query in queries:
@@ -174,7 +175,8 @@ def bench(size: str, checkout: Path, work: Path, args) -> None:
     gc.collect()
 
     print(f"## {size_title(size, checkout)}\n")
-    print(f"{triples} quads; `Atlas.build(force=True)` {build:.2f} s; median of {args.repeat} runs\n")
+    print(f"{triples} quads; `Atlas.build(force=True)` {build:.2f} s; median of {args.repeat} runs"
+          + (f"; not run: {args.skip}" if args.skip else "") + "\n")
     print("| start-up | seconds | memory added (max RSS, MB) |")
     print("|---|---:|---:|")
     for name, (seconds, memory_mb) in startup.items():
@@ -224,6 +226,7 @@ def main() -> None:
     parser.add_argument("--before", help="a git revision: time its saved-query texts on the on-disk store too")
     parser.add_argument("--before-sizes", default="real,100000", help="the sizes at which to run --before")
     parser.add_argument("--work", help="keep the generated checkouts here (default: a temporary folder)")
+    parser.add_argument("--skip", default="", help="saved queries not to run (comma-separated names), e.g. one that takes minutes at a size")
     args = parser.parse_args()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="atlas-bench-queries-"))
     work.mkdir(parents=True, exist_ok=True)
