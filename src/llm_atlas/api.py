@@ -39,7 +39,7 @@ from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
 from .namespaces import BASE, RDF_TYPE, curie
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query, run_query_isolated
 from .staging import refuse_committed_store, stage
-from .store import open_store, read_manifest
+from .store import dump_dir, has_dump, load_dump, read_manifest
 from .suggest import did_you_mean, nearest
 from .worker import Worker, WorkerFailed, WorkerTimeout
 
@@ -48,12 +48,13 @@ QUERY_TIMEOUT = 60.0  # seconds a saved query of the report may run (the study's
 
 
 class Atlas:
-    """An atlas checkout (ontology/, graph/, imports/, queries/) and its persistent embedded store."""
+    """An atlas checkout (ontology/, graph/, imports/, queries/) and its store."""
 
     def __init__(self, root: Path, store_dir: Path):
         self.root = root
         self.store_dir = store_dir
-        self._store: ox.Store | None = None
+        self._memory: ox.Store | None = None  # the store's data in memory (what queries run on)
+        self._parsed: dict[tuple, SavedQuery] = {}  # saved queries by (name, size, mtime)
 
     @classmethod
     def open(cls, root: str | os.PathLike | None = None, store: str | os.PathLike | None = None) -> "Atlas":
@@ -69,18 +70,23 @@ class Atlas:
 
     @property
     def store(self) -> ox.Store:
-        """The store as last built (built first if there is none yet). Reading methods call :meth:`refresh`."""
-        if self._store is None:
+        """The store as last built, in memory (built first if there is none yet). Reading methods call :meth:`refresh`.
+
+        It is loaded once from the dump beside the persistent store (see :mod:`llm_atlas.store`) and kept up
+        to date by :meth:`build`, :meth:`refresh` and :meth:`validate`: read it, do not write it.
+        """
+        if self._memory is None:
             refuse_committed_store(self.root, self.store_dir)  # a store someone committed is never read
-            if read_manifest(self.store_dir) is None:
-                self.build()
-            self._store = open_store(self.store_dir)
-        return self._store
+            if read_manifest(self.store_dir) is None or not has_dump(dump_dir(self.store_dir)):
+                self.build(force=read_manifest(self.store_dir) is not None)  # a store without its dump: rebuild both
+            if self._memory is None:
+                self._memory = load_dump(dump_dir(self.store_dir))
+        return self._memory
 
     def close(self) -> None:
-        """Release the store (pyoxigraph frees its lock when the object is collected)."""
-        if self._store is not None:
-            self._store = None
+        """Release the in-memory copy of the store."""
+        if self._memory is not None:
+            self._memory = None
             gc.collect()
 
     def __enter__(self) -> "Atlas":
@@ -100,8 +106,7 @@ class Atlas:
             staged = stage(self.root, self.store_dir, parse_full=False)
             if not staged.pending:
                 return None
-            self.close()
-            return build_job.build_staged(staged, self.store_dir)
+            return self._build_staged(staged)
         except InvalidData as error:
             if read_manifest(self.store_dir) is None:
                 raise
@@ -121,8 +126,13 @@ class Atlas:
 
     def build(self, *, force: bool = False) -> build_job.BuildResult:
         """Load every changed file of ontology/, graph/ and imports/ into the store (all of them with ``force``)."""
-        self.close()
-        return build_job.build(self.root, self.store_dir, force=force)
+        return self._build_staged(stage(self.root, self.store_dir, force=force, parse_full=False))
+
+    def _build_staged(self, staged) -> build_job.BuildResult:
+        memory, self._memory = (None if staged.full else self._memory), None  # an incremental build changes it in place
+        result = build_job.build_staged(staged, self.store_dir, memory)
+        self._memory = result.memory
+        return result
 
     def validate(self):
         """SHACL over the data as it is on disk; the store is updated only when the data is valid.
@@ -131,8 +141,9 @@ class Atlas:
         """
         from .validate import validate_checkout
 
-        self.close()
-        return validate_checkout(self.root, self.store_dir)
+        memory, self._memory = self._memory, None  # changed in place while validating
+        report, self._memory = validate_checkout(self.root, self.store_dir, memory)
+        return report
 
     def check(self, base: str | None = None, *, snapshots: str | os.PathLike | None = None):
         """The contribution check (names, files, entities, format, queries, SHACL, imports, history, summary); writes nothing.
@@ -176,7 +187,11 @@ class Atlas:
             hint = did_you_mean(name, names)
             raise UsageError(f"no saved query {name!r}" + (f"; {hint}" if hint else f"; saved queries: {', '.join(names)}")
                              + " (`llm-atlas queries` lists them)")
-        return parse_saved_query(path.read_text(encoding="utf-8"), name, path, path.relative_to(self.root).as_posix())
+        stat = path.stat()
+        key = (name, stat.st_size, stat.st_mtime_ns)
+        if key not in self._parsed:  # parsing checks the query by running it on an empty store: ~10 ms each time
+            self._parsed[key] = parse_saved_query(path.read_text(encoding="utf-8"), name, path, path.relative_to(self.root).as_posix())
+        return self._parsed[key]
 
     def _resolve(self, query: str | SavedQuery) -> SavedQuery | str:
         """A saved query by name, a .rq file, or SPARQL text (returned as it is)."""

@@ -27,143 +27,14 @@ parsed locally, so a value can only ever be a value. The shared prefixes are dec
 
 from __future__ import annotations
 
-import re
-
 import pyoxigraph as ox
 
 from .errors import UsageError
 from .layout import FILE_GRAPH_BASE, RECORD_BASE
-from .namespaces import RDF_LANG_STRING, XSD_STRING, sparql_prefixes
-from .query import QueryResult, SavedQuery, bind_params
-from .sparql_syntax import SparqlSyntaxError, check_syntax
+from .namespaces import sparql_prefixes
+from .query import QueryResult, SavedQuery, bind_params, bind_values, query_form, sparql_term
 from .sparql_client import DEFAULT_TIMEOUT, RemoteError, SparqlEndpoint, http_request, redact
-
-# -- terms and parameters ------------------------------------------------------------------------------------
-
-_IRIREF_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
-_LANGTAG = re.compile(r"^[a-zA-Z]+(?:-[a-zA-Z0-9]+)*$")
-_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-
-
-def sparql_term(term: ox.NamedNode | ox.Literal) -> str:
-    """A term in SPARQL syntax, made only of what SPARQL reads as that one term."""
-    if isinstance(term, ox.NamedNode):
-        iri = ox.NamedNode(term.value).value
-        if _IRIREF_FORBIDDEN.search(iri):
-            raise UsageError(f"{iri!r} cannot be written as a SPARQL IRI")
-        return f"<{iri}>"
-    if isinstance(term, ox.Literal):
-        out = []
-        for c in term.value:
-            if c in _ECHAR:
-                out.append(_ECHAR[c])
-            elif ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF:
-                raise UsageError(f"a parameter value cannot contain the control character U+{ord(c):04X}")
-            else:
-                out.append(c)
-        text = '"' + "".join(out) + '"'
-        if term.language:
-            if not _LANGTAG.match(term.language):
-                raise UsageError(f"bad language tag {term.language!r}")
-            return f"{text}@{term.language}"
-        if term.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
-            return f"{text}^^{sparql_term(term.datatype)}"
-        return text
-    raise UsageError(f"cannot bind {term!r}: parameters are IRIs or literals")
-
-
-# SPARQL tokens that can hide a brace or a parenthesis: strings, IRIs, comments. Long strings first.
-_TOKEN = re.compile(
-    r"""(?P<string>'''(?:'{0,2}(?:[^'\\]|\\.))*'''|\"\"\"(?:"{0,2}(?:[^"\\]|\\.))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")"""
-    r"""|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)"""
-    r"""|(?P<comment>\#[^\n\r]*)"""
-    r"""|(?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)"""
-    r"""|(?P<word>[A-Za-z_\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*(?::[^\s{}()<>"',;]*)?|:[^\s{}()<>"',;]*)"""
-    r"""|(?P<punct>[{}()])"""
-    r"""|(?P<space>\s+)"""
-    r"""|(?P<other>.)""",
-    re.DOTALL,
-)
-
-
-def _tokens(text: str) -> list[tuple[str, str, int]]:
-    return [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(text) if m.lastgroup not in ("space", "comment")]
-
-
-def query_form(text: str) -> str:
-    """SELECT, CONSTRUCT, ASK or DESCRIBE (the first keyword after the prologue); UsageError otherwise."""
-    tokens = _tokens(text)
-    i = 0
-    while i < len(tokens):
-        kind, value, _ = tokens[i]
-        upper = value.upper()
-        if kind == "word" and upper == "PREFIX":
-            i += 3
-        elif kind == "word" and upper == "BASE":
-            i += 2
-        elif kind == "word" and upper in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-            return upper
-        else:
-            break
-    raise UsageError("not a SPARQL query (SELECT, CONSTRUCT, ASK or DESCRIBE); updates are never sent")
-
-
-def _matching(tokens: list[tuple[str, str, int]], start: int) -> int:
-    depth = 0
-    for j in range(start, len(tokens)):
-        if tokens[j][0] == "punct" and tokens[j][1] == "{":
-            depth += 1
-        elif tokens[j][0] == "punct" and tokens[j][1] == "}":
-            depth -= 1
-            if depth == 0:
-                return j
-    raise UsageError("unbalanced braces in the query")
-
-
-def bind_values(text: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
-    """The query with ``VALUES (?a ?b) { (term term) }`` first in its outermost WHERE group."""
-    if not bindings:
-        return text
-    for name in bindings:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise UsageError(f"bad parameter name {name!r}")
-    names = sorted(bindings)
-    block = "VALUES (" + " ".join("?" + n for n in names) + ") { (" + " ".join(sparql_term(bindings[n]) for n in names) + ") }"
-    form = query_form(text)
-    tokens = _tokens(text)
-    start = next(i for i, t in enumerate(tokens) if t[0] == "word" and t[1].upper() == form)
-    i = start + 1
-    if form == "CONSTRUCT":
-        if i < len(tokens) and tokens[i][1].upper() == "WHERE":
-            raise UsageError("parameters cannot be bound in the short form CONSTRUCT WHERE { ... }: write the template")
-        if i < len(tokens) and tokens[i][1] == "{":
-            i = _matching(tokens, i) + 1
-    depth = 0
-    brace = None
-    for j in range(i, len(tokens)):
-        kind, value, _ = tokens[j]
-        if kind == "punct" and value == "(":
-            depth += 1
-        elif kind == "punct" and value == ")":
-            depth -= 1
-        elif kind == "punct" and value == "{" and depth == 0:
-            brace = j
-            break
-    if brace is None:
-        raise UsageError(f"the {form} query has no WHERE group to bind its parameters in")
-    position = tokens[brace][2] + 1
-    following = tokens[brace + 1] if brace + 1 < len(tokens) else None
-    if following and following[0] == "word" and following[1].upper() == "SELECT":
-        # '{ SELECT ... }' is a sub-select, which admits nothing beside it: nest it in a group
-        close = tokens[_matching(tokens, brace)][2]
-        bound = text[:position] + "\n  " + block + "\n  {" + text[position:close] + "}\n" + text[close:]
-    else:
-        bound = text[:position] + "\n  " + block + "\n" + text[position:]
-    try:
-        check_syntax(bound)
-    except SparqlSyntaxError as error:
-        raise UsageError(f"cannot bind the parameters in this query ({error})") from None
-    return bound
+from .sparql_syntax import check_syntax
 
 
 def remote_text(query: str | SavedQuery, params: dict[str, str] | None = None) -> str:

@@ -1,8 +1,9 @@
 """Staging: what a build would change, found and parsed without touching the store, and committed to it.
 
 :func:`stage` hashes every file, compares with the store's manifest and parses the changed files strictly;
-:func:`commit` writes a staged change into the store. ``build`` commits at once, ``validate`` only when the
-staged data is valid, ``check`` never; every reading command of the API commits what changed first.
+:func:`commit` writes a staged change into the store and its dump (see :mod:`llm_atlas.store`), and keeps an
+in-memory copy of the data up to date with it. ``build`` commits at once, ``validate`` only when the staged
+data is valid, ``check`` never; every reading command of the API commits what changed first.
 """
 
 from __future__ import annotations
@@ -17,10 +18,23 @@ import pyoxigraph as ox
 
 from . import gitrepo
 from .errors import InvalidData, Problem
-from .layout import SourceFile, record_base, source_files
+from .layout import SourceFile, source_files
 from .loader import LoadedFile, import_quads, load_file
 from .progress import progress
-from .store import Manifest, manifest_path, open_store, read_manifest, replace_store_dir, write_manifest
+from .store import (
+    BASE_FILE,
+    Manifest,
+    append_to_dump,
+    dump_dir,
+    graphs_of_files,
+    load_dump,
+    manifest_path,
+    open_store,
+    read_manifest,
+    replace_store_dir,
+    write_dump,
+    write_manifest,
+)
 
 
 @dataclass
@@ -136,6 +150,7 @@ class BuildResult:
     triples: int = 0
     graphs: int = 0
     seconds: float = 0.0
+    memory: ox.Store | None = field(default=None, repr=False)  # the built data in memory, when the build has it
 
     @property
     def unchanged(self) -> int:
@@ -149,53 +164,94 @@ class BuildResult:
         )
 
 
-def commit(staged: Staged, store_dir: Path) -> BuildResult:
-    """Write a staged build into the store (which must not be open elsewhere in this process)."""
+def commit(staged: Staged, store_dir: Path, memory: ox.Store | None = None) -> BuildResult:
+    """Write a staged build into the store and its dump (neither open elsewhere in this process).
+
+    ``memory``, if given, is an in-memory store that already holds the data as the build leaves it (the
+    staged change applied: :func:`apply_staged`); a full build then takes its data from it instead of
+    reading the files again. ``BuildResult.memory`` holds the built data in memory when the build has it.
+    """
     result = BuildResult(files=staged.files, loaded=[item.source.relpath for item in staged.changed], removed=staged.removed, rebuilt=staged.full)
+    previous = read_manifest(store_dir)
+    dumps = dump_dir(store_dir)
     if staged.full:
-        # Load into a fresh store beside the old one and swap it in: the old store stays whole until then.
-        fresh = store_dir.with_name(store_dir.name + ".new")
-        shutil.rmtree(fresh, ignore_errors=True)
+        # Everything into memory first (the fastest parse pyoxigraph offers), then the dump and the
+        # on-disk store from it, both beside the old ones and swapped in: the old stay whole until then.
+        memory = memory if memory is not None else load_sources(progress(staged.changed, desc="build: loading"))
+        fresh, fresh_dump = store_dir.with_name(store_dir.name + ".new"), dumps.with_name(dumps.name + ".new")
+        for folder in (fresh, fresh_dump):
+            shutil.rmtree(folder, ignore_errors=True)
+        write_dump(fresh_dump, memory)
         store = open_store(fresh)
-        try:
-            # one bulk load for all files, streamed: the files not parsed in Python go through pyoxigraph's
-            # strict parser here, so memory stays flat whatever the size of the atlas
-            store.bulk_extend(q for item in progress(staged.changed, desc="build: loading") for q in _quads(item))
-        except (SyntaxError, ValueError, OSError):
-            del store
-            gc.collect()
-            shutil.rmtree(fresh, ignore_errors=True)
-            raise
+        store.bulk_load(path=str(fresh_dump / BASE_FILE), format=ox.RdfFormat.TRIG, lenient=True)
         store.flush()
-        result.triples, result.graphs = len(store), sum(1 for _ in store.named_graphs())
         del store
         gc.collect()  # pyoxigraph releases the store's lock when the object is freed
+        manifest_path(store_dir).unlink(missing_ok=True)  # a crash between the two swaps costs a full rebuild
         replace_store_dir(fresh, store_dir)
+        replace_store_dir(fresh_dump, dumps)
+        result.triples, result.graphs = len(memory), sum(1 for _ in memory.named_graphs())
+        result.memory = memory
     else:
         store = open_store(store_dir)
-        replaced = sorted(staged.replaced)
-        stale = [ox.NamedNode(SourceFile(relpath, staged.root / relpath).graph_iri) for relpath in replaced]
-        record_bases = tuple(record_base(relpath) for relpath in replaced if SourceFile(relpath, staged.root / relpath).is_import_dataset)
-        if record_bases:  # an import's record graphs go with it
-            stale += [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(record_bases)]
+        stale = graphs_of_files(store, staged.root, staged.replaced)
+        removed = sum(1 for g in stale for _ in store.quads_for_pattern(None, None, None, g))
         for g in stale:
-            if store.contains_named_graph(g):
-                store.remove_graph(g)
-        store.extend(q for item in staged.changed for q in item.quads)
+            store.remove_graph(g)
+        added = [q for item in staged.changed for q in item.quads]
+        store.extend(added)
         store.flush()
-        result.triples, result.graphs = len(store), sum(1 for _ in store.named_graphs())
         del store
         gc.collect()
+        compact = append_to_dump(dumps, stale, added)
+        if compact:  # fold the log of changes into a new base
+            write_dump(dumps, memory if memory is not None else load_dump(dumps))
+        triples = previous.quads if previous else 0
+        graphs = previous.graphs if previous else 0
+        result.triples = triples - removed + len(added)
+        result.graphs = graphs - len(stale) + len({q.graph_name for q in added})
+        result.memory = memory
     # The manifest is written last: after a crash above it is stale, which only costs a reload next time.
-    write_manifest(store_dir, Manifest(files=staged.hashes, stats=staged.stats))
+    write_manifest(store_dir, Manifest(files=staged.hashes, stats=staged.stats, quads=result.triples, graphs=result.graphs))
     result.seconds = time.perf_counter() - staged.started
     return result
 
 
-def _quads(item):
-    if item.quads:
-        return item.quads
-    graph = ox.NamedNode(item.source.graph_iri)
-    if item.source.is_import_dataset:  # a graph outside the file's record namespace raises ForeignGraph, a ValueError
-        return import_quads(ox.parse(path=str(item.source.path), format=ox.RdfFormat.TRIG), graph, item.source.record_base)
-    return (ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(path=str(item.source.path), format=ox.RdfFormat.TURTLE))
+@dataclass
+class Undo:
+    """What :func:`apply_staged` changed in a store, to take it back."""
+
+    removed: list[ox.Quad]
+    added_graphs: list[ox.NamedNode]
+
+
+def apply_staged(memory: ox.Store, staged: Staged) -> Undo:
+    """Apply an incremental staged change to an in-memory store (the replaced files' graphs out, the new in)."""
+    stale = graphs_of_files(memory, staged.root, staged.replaced)
+    removed = [q for g in stale for q in memory.quads_for_pattern(None, None, None, g)]
+    for g in stale:
+        memory.remove_graph(g)
+    added = [q for item in staged.changed for q in item.quads]
+    memory.extend(added)
+    return Undo(removed, sorted({q.graph_name for q in added if isinstance(q.graph_name, ox.NamedNode)}, key=lambda g: g.value))
+
+
+def revert(memory: ox.Store, undo: Undo) -> None:
+    for g in undo.added_graphs:
+        if memory.contains_named_graph(g):
+            memory.remove_graph(g)
+    memory.extend(undo.removed)
+
+
+def load_sources(items) -> ox.Store:
+    """An in-memory store of the files (parsed already or not), each in its graph(s)."""
+    memory = ox.Store()
+    for item in items:
+        graph = ox.NamedNode(item.source.graph_iri)
+        if item.quads:
+            memory.extend(item.quads)
+        elif item.source.is_import_dataset:  # a graph outside the file's record namespace raises ForeignGraph, a ValueError
+            memory.extend(import_quads(ox.parse(path=str(item.source.path), format=ox.RdfFormat.TRIG), graph, item.source.record_base))
+        else:
+            memory.load(path=str(item.source.path), format=ox.RdfFormat.TURTLE, to_graph=graph)
+    return memory
