@@ -43,20 +43,25 @@ KINDS: dict[str, str] = {
 VOCABULARIES: dict[str, str] = {
     "access": "access",
     "audience": "audience",
+    "certainty": "rule-certainty",
     "collabkind": "collaboration-kind",
     "confidence": "confidence",
     "continent": "continent",
+    "derivation": "derivation-kind",
     "dimension": "openness-dimension",
     "domain": "artifact-domain",
     "engagement": "engagement-level",
     "gap": "gap",
     "governance": "governance-model",
     "licensecat": "license-category",
+    "licenserule": "license-rule",
     "matchkey": "match-key",
     "motivation": "motivation",
+    "obligation": "license-obligation",
     "openness": "openness-class",
     "orgtype": "organization-type",
     "stage": "lifecycle-stage",
+    "verdict": "license-verdict",
 }
 
 STANDARD: dict[str, str] = {
