@@ -61,6 +61,9 @@ COLUMNS = {
     "benchmark-results": ["release", "benchmark", "score", "metric", "precision", "date", "releaseIri", "benchmarkIri", "resultIri", "reporter"],
     "source-disagreements": ["subject", "property", "value", "valueSource", "otherValue", "otherSource", "subjectIri", "propertyIri", "differingIri"],
     "ecosystem-summary": ["measure", "class", "source", "confidence", "count"],
+    "licence-obligations": ["verdict", "derivative", "derivation", "base", "derivativeLicence", "baseLicence", "obligation", "certainty", "rule",
+                            "ruleSource", "ruleSection", "derivativeIri", "baseIri", "derivativeLicenceIri", "baseLicenceIri", "ruleIri",
+                            "verdictIri", "derivationIri", "obligationIri", "certaintyIri"],
 }
 
 # The study's questions each have a saved query the report runs.

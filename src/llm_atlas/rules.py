@@ -67,6 +67,8 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
                                    "newer layout of the source); nothing of it is imported."),
     "import-record": ("import", "One record of a snapshot is not usable (an id that is not a Hub id, a duplicate row); it is skipped and "
                                 "the rest is imported."),
+    "license-rules-missing": ("licences", "The atlas has no licence rules (atlas:LicenseRule): `llm-atlas licences` cannot read obligations "
+                                          "without ontology/vocabularies/license-rule.ttl (docs/licences.md)."),
     "history-removed": ("history", "A file that existed at the base revision is gone: IRIs are never deleted; deprecate the entity instead (owl:deprecated true, dcterms:isReplacedBy)."),
 }
 
