@@ -385,6 +385,19 @@ def test_the_rule_table_in_the_docs_is_the_ontology_s(update_goldens):
     assert text[start:end] == table, "docs/licences.md lists other rules than the ontology: run pytest tests/test_licences.py --update-goldens"
 
 
+def test_the_entity_page_shows_the_release_s_obligations(atlas):
+    from llm_atlas.pages import Site
+
+    site = Site(atlas.store, atlas.root, atlas.saved_queries())
+    page = site.resource_page(MODEL + "h-gemma-llama-merge")
+    section = page[page.index('<section id="licence-obligations">'):]
+    assert "What it owes the licences it derives from" in section and "conflict" in section
+    assert '<a class="external" href="https://ai.google.dev/gemma/terms"' in section
+    assert "https://huggingface.co/h/gemma-llama-merge" in section  # the evidence of the merge edge
+    base = site.resource_page(MODEL + "meta-llama-fixture-8b")
+    assert "Derivatives that owe its licence" in base
+    assert 'id="licence-obligations"' not in site.resource_page(MODEL + "beta-base")
+
 
 # -- the command line and the main report ------------------------------------------------------------------------
 
@@ -412,6 +425,21 @@ def test_a_broken_rule_leaves_an_earlier_report_as_it_was(checkout, tmp_path):
     assert main(["--root", str(broken), "--store", str(tmp_path / "store2"), "licences", "--out", str(out)]) == 1
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
+
+def test_the_report_has_a_licence_chapter(checkout, tmp_path):
+    with Atlas.open(checkout, tmp_path / "store") as opened:
+        opened.report(tmp_path / "report")
+    markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert "- [Licence obligations along lineage](#licence-obligations-along-lineage)" in markdown
+    chapter = markdown[markdown.index("\n## Licence obligations along lineage\n"):]
+    assert "\n## " not in chapter[1:]  # the last chapter
+    assert "| releases with a conflict | 6 |" in chapter and "| datasets with a conflict | 1 |" in chapter
+    assert "### Conflicts (8)" in chapter and "not legal advice" in chapter
+    rows = [line for line in chapter.splitlines() if line.startswith("| ") and "→ *" in line]
+    assert len(rows) == 8 and any(r.startswith("| a/llama-ft-apache → *fine-tuned from* meta/Llama-Fixture-8B |") for r in rows)
+    assert "Query: `queries/licence-obligations.rq`" in chapter
+    page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "Licence obligations along lineage" in page and "https://ai.google.dev/gemma/terms" in page
 
 
 def test_the_report_chapter_shows_the_first_conflicts_only(written):

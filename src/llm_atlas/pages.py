@@ -109,6 +109,8 @@ class Site:
         self._ontology_anchors: dict[str, str] = {}  # term IRI -> id of its section in the documentation
         self._ontology_lock = threading.Lock()
         self._ontology_done = threading.Event()
+        self._licences = None  # the licence obligations, on first use (see licences())
+        self._licence_lock = threading.Lock()
 
     # -- index -------------------------------------------------------------------------------------------
 
@@ -397,10 +399,68 @@ class Site:
                 blocks.append(f'<div class="node" id="{esc(fragment)}"><h3>#{esc(fragment)}</h3><table class="provenance">{rows}</table></div>')
             sections.append('<section id="nodes"><h2>Other nodes of this entity</h2>' + "".join(blocks) + "</section>")
 
+        if {ONTOLOGY + "ModelRelease", ONTOLOGY + "Dataset"} & set(types):
+            sections.append(self.licence_section(iri))
         incoming = self._incoming(iri)
         if incoming:
             sections.append('<section id="referenced-by"><h2>Referenced by</h2>' + incoming + "</section>")
         return self.page(title, "\n".join(s for s in sections if s), head=alternates, crumbs=crumbs)
+
+    # -- licence obligations (llm_atlas.obligations; docs/licences.md) -------------------------------------
+
+    def licences(self):
+        """The licence obligations of the whole atlas, computed once on first use (a few seconds), or None
+        without the saved query ``licence-obligations``."""
+        with self._licence_lock:
+            if self._licences is None:
+                from . import obligations
+
+                query = next((q for q in self.saved_queries if q.name == obligations.QUERY_NAME), None)
+                self._licences = obligations.assess(self.store, query) if query is not None else False
+            return self._licences or None
+
+    def licence_section(self, iri: str) -> str:
+        """What a release owes the licences it derives from (with path, rule and evidence), and what its
+        derivatives owe its licence; "" when neither."""
+        assessment = self.licences()
+        if assessment is None:
+            return ""
+        found = assessment.release(iri)
+        if found.is_empty():
+            return ""
+        parts = ['<section id="licence-obligations"><h2>Licence obligations along lineage</h2>',
+                 '<p class="muted">The atlas\'s reading of the licence texts (docs/licences.md), not legal advice.</p>']
+        if found.owed:
+            rows = []
+            for o in found.owed:
+                path = " → ".join([self.link(o.derivative)] + [f"<em>{esc(self.label(s.relation))}</em> {self.link(s.base)}" for s in o.path])
+                evidence = "; ".join(self._evidence_html(e) for s in o.path for e in s.evidence)
+                rows.append(f"<tr><td>{esc(o.label(o.verdict))}</td><td>{path}</td><td>{self.term(ox.NamedNode(o.base_licence))}</td>"
+                            f"<td>{self.term(ox.NamedNode(o.derivative_licence)) if o.derivative_licence else 'not stated'}</td>"
+                            f'<td><a class="external" href="{esc(o.rule_source)}" rel="external nofollow noopener noreferrer">'
+                            f"{esc(o.label(o.rule))}</a> ({esc(o.rule_section)}; {esc(o.label(o.certainty))})</td><td>{evidence}</td></tr>")
+            parts.append("<h3>What it owes the licences it derives from</h3><table class=\"facts\"><thead><tr><th>Verdict</th><th>Path</th>"
+                         "<th>Base's licence</th><th>Its licence</th><th>Rule</th><th>Evidence of the edges</th></tr></thead>"
+                         f"<tbody>{''.join(rows)}</tbody></table>")
+        if found.owed_to:
+            counts: dict[str, int] = defaultdict(int)
+            for o in found.owed_to:
+                counts[o.label(o.verdict)] += 1
+            listed = "".join(f"<li>{self.link(o.derivative)}: {esc(o.label(o.verdict))} ({esc(o.label(o.derivative_licence) if o.derivative_licence else 'not stated')})</li>"
+                             for o in found.owed_to[:INCOMING_LIMIT])
+            more = f'<li class="muted">and {len(found.owed_to) - INCOMING_LIMIT} more</li>' if len(found.owed_to) > INCOMING_LIMIT else ""
+            summary = ", ".join(f"{esc(k)} {v}" for k, v in sorted(counts.items()))
+            parts.append(f"<h3>Derivatives that owe its licence ({len(found.owed_to)}: {summary})</h3><ul class=\"entities\">{listed}{more}</ul>")
+        parts.append("</section>")
+        return "".join(parts)
+
+    def _evidence_html(self, evidence) -> str:
+        text = esc(curie(evidence.source) if evidence.source else "no source")
+        if evidence.locator:
+            text += " " + esc(evidence.locator)
+        if evidence.url:
+            return f'<a class="external evidence-link" href="{esc(evidence.url)}" rel="external nofollow noopener noreferrer">{text}</a>'
+        return text
 
     @staticmethod
     def _sort_key(term) -> str:
