@@ -65,6 +65,9 @@ COLUMNS = {
     "source-disagreements": ["subject", "property", "value", "valueSource", "otherValue", "otherSource", "subjectIri", "propertyIri", "differingIri"],
     "ecosystem-summary": ["measure", "class", "source", "confidence", "count"],
     "ecosystem-coverage": ["measure", "count"],
+    "licence-obligations": ["verdict", "derivative", "derivation", "base", "derivativeLicence", "baseLicence", "obligation", "certainty", "rule",
+                            "ruleSource", "ruleSection", "derivativeIri", "baseIri", "derivativeLicenceIri", "baseLicenceIri", "ruleIri",
+                            "verdictIri", "derivationIri", "obligationIri", "certaintyIri"],
 }
 
 # The study's questions each have a saved query the report runs.

@@ -345,6 +345,35 @@ class Atlas:
 
             return report_job.make_report(store, self.saved_queries(), out, root=self.root, verdict=verdict, run=run)
 
+    def licences(self, out_dir: str | os.PathLike | None = None):
+        """Licence obligations along lineage: what each base's licence requires of its derivatives, the verdict on
+        each derivative's licence, with paths, rules and evidence; licences.md, licences.html and two CSVs written
+        to ``out_dir`` (default: report/licences in the checkout), all or nothing. Returns the LicenceReport.
+
+        The licence-rule table is checked first: a broken rule raises InvalidData (exit 1) and nothing is written.
+        """
+        from . import licences as licences_job
+        from .obligations import assess, find_query
+        from .outputs import check_out_dir
+        from .report import stamp
+
+        out = Path(out_dir) if out_dir is not None else self.root / "report" / "licences"
+        check_out_dir(out, "the licence report")
+        query = find_query(self.saved_queries())
+        store = self._fresh()
+        licences_job.check_rules(store, self.root)
+        assessment = assess(store, query)
+        text = stamp(store, self.root, "the licence-rule table is valid (llm-atlas validate checks the rest)").text()
+        return licences_job.write_licences(assessment, out, stamp=text)
+
+    def release_licences(self, release: str):
+        """What one release (or dataset) owes the licences it derives from, and what its derivatives owe its
+        licence: a :class:`~llm_atlas.obligations.ReleaseObligations` (``release``: an IRI or ``model:<slug>``)."""
+        from .obligations import find_query, for_release
+        from .query import expand_iri
+
+        return for_release(self._fresh(), find_query(self.saved_queries()), expand_iri(release, "release"))
+
     # -- writing commands ----------------------------------------------------------------------------------
 
     def new(self, kind: str, slug: str, *, label: str | None = None) -> Path:

@@ -322,6 +322,20 @@ def _report(atlas, args) -> int:
     return EXIT_OK
 
 
+def _licences_args(p):
+    p.add_argument("--out", help="folder to write licences.md, licences.html, licence-obligations.csv and licence-conflicts.csv into "
+                                 "(default: report/licences in the checkout)")
+    _problems_format(p)
+
+
+def _licences(atlas, args) -> int:
+    report = atlas.licences(args.out)
+    sys.stdout.write(report.to_text())
+    for path in report.files:
+        print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _no_args(p):
     pass
 
@@ -337,6 +351,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("search", "find entities and concepts by label, alternative label, slug or identifier", _search_args, _search),
     Command("report", "validate and answer the study's questions (the main job)", _report_args, _report),
     Command("network", "the collaboration network: centralities, components, GraphML/GEXF, PNG/SVG", _network_args, _network),
+    Command("licences", "licence obligations along lineage: conflicts and reviews with path, rule and evidence (Markdown, HTML, CSV)",
+            _licences_args, _licences),
     Command("export", "write the atlas as files: ttl, nt, nq, jsonld, csv, graphml (+ VoID); or void; or mappings (SSSOM)",
             _export_args, _export),
     Command("publish", "upload the built atlas to a SPARQL 1.1 Graph Store Protocol endpoint, graph by graph", _publish_args, _publish),

@@ -23,12 +23,27 @@ def md_escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
-def md_table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    """A Markdown table of escaped cells; columns in ``numeric`` are right-aligned."""
+def md_table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), *, markup: bool = False) -> str:
+    """A Markdown table of escaped cells; columns in ``numeric`` are right-aligned.
+
+    With ``markup`` the cells are Markdown already (escaped text, :func:`md_link`), written as they are.
+    """
+    cell = (lambda c: " ".join(str(c).split())) if markup else md_escape
     out = ["| " + " | ".join(md_escape(h) for h in headers) + " |",
            "|" + "|".join("---:" if i in numeric else "---" for i in range(len(headers))) + "|"]
-    out += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
+    out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return "\n".join(out) + "\n"
+
+
+def md_link(text: str, url: str) -> str:
+    """A Markdown link whose text is escaped; a URL with a space or a parenthesis is left as escaped text.
+
+    >>> md_link("hf-hub [x]", "https://huggingface.co/a/b")
+    '[hf-hub \\\\[x\\\\]](https://huggingface.co/a/b)'
+    """
+    if not url or any(c in url for c in " ()<>|"):
+        return md_escape(text)
+    return f"[{md_escape(text)}]({url})"
 
 
 def anchor(text: str) -> str:
@@ -91,4 +106,4 @@ def to_html(markdown: str) -> str:
     return "\n".join(out)
 
 
-__all__ = ["md_escape", "md_table", "anchor", "to_html"]
+__all__ = ["md_escape", "md_table", "md_link", "anchor", "to_html"]

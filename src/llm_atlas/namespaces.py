@@ -44,10 +44,12 @@ KINDS: dict[str, str] = {
 VOCABULARIES: dict[str, str] = {
     "access": "access",
     "audience": "audience",
+    "certainty": "rule-certainty",
     "collabkind": "collaboration-kind",
     "component": "openness-component",
     "confidence": "confidence",
     "continent": "continent",
+    "derivation": "derivation-kind",
     "dimension": "openness-dimension",
     "domain": "artifact-domain",
     "engagement": "engagement-level",
@@ -55,12 +57,15 @@ VOCABULARIES: dict[str, str] = {
     "gap": "gap",
     "governance": "governance-model",
     "licensecat": "license-category",
+    "licenserule": "license-rule",
     "matchkey": "match-key",
     "mofclass": "mof-class",
     "motivation": "motivation",
+    "obligation": "license-obligation",
     "openness": "openness-class",
     "orgtype": "organization-type",
     "stage": "lifecycle-stage",
+    "verdict": "license-verdict",
 }
 
 STANDARD: dict[str, str] = {

@@ -52,6 +52,11 @@ def write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+        # a folder where a file goes would fail its rename half-way through: refuse before anything is replaced
+        in_the_way = sorted(name for name in temps if (out_dir / name).is_dir())
+        if in_the_way:
+            raise UsageError(f"cannot write to {out_dir}: {', '.join(in_the_way)} {'is a folder' if len(in_the_way) == 1 else 'are folders'}; "
+                             "move it away or choose another folder")
         for name, tmp in temps.items():
             os.replace(tmp, out_dir / name)
         temps.clear()

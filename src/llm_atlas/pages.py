@@ -145,6 +145,21 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[start:start + size]
 
 
+# The licence-obligations saved query narrowed to one release: a VALUES block first in its inner select, where
+# the derivative and its bases are found (obligations.py reads the same query for the report and `licences`).
+LICENCE_QUERY = "licence-obligations"
+_LICENCE_INNER = "SELECT DISTINCT ?derivativeIri ?derivationIri ?baseIri ?baseLicenceValue ?baseLicenceIri WHERE {"
+LICENCE_CLASSES = {ONTOLOGY + "ModelRelease", ONTOLOGY + "Dataset"}
+
+
+def licence_query_for(text: str, variable: str, iri: str) -> str | None:
+    """The licence-obligations query about one derivative (``variable`` derivativeIri) or one base (baseIri);
+    None if the saved query no longer has the shape this relies on (then the page shows no such section)."""
+    if text.count(_LICENCE_INNER) != 1:
+        return None
+    return text.replace(_LICENCE_INNER, f"{_LICENCE_INNER}\n      VALUES ?{variable} {{ {sparql_iri(iri)} }}")
+
+
 # -- reading the atlas ---------------------------------------------------------------------------------------
 
 Select = Callable[[str], Awaitable[list[dict]]]
@@ -488,13 +503,50 @@ class Pages:
             claims_view.append({"property_label": labels.get(predicate) or STANDARD_LABELS.get(predicate) or curie(predicate),
                                 "claims": links, "count": len(found), "more": max(0, len(found) - INCOMING_LIMIT)})
 
+        licences = await self.licence_obligations(iri) if LICENCE_CLASSES & set(types) else None
+
         alternates = [(media, path + suffix) for media, suffix in
                       (("text/turtle", ".ttl"), ("application/ld+json", ".jsonld"), ("application/n-triples", ".nt"))]
         return self.render("resource.html", title, crumbs=crumbs, iri=iri, path=path, file=file, description=description,
                            types=[self.link(t, labels, labels.get(t) or curie(t)) for t in types], alternates=alternates,
-                           own_provenance=own_provenance, nodes=nodes, incoming=incoming_view, incoming_claims=claims_view,
+                           own_provenance=own_provenance, nodes=nodes, incoming=incoming_view, incoming_claims=claims_view, licences=licences,
                            fact_sections=[{"id": "facts", "title": "Facts", "rows": facts},
                                           {"id": "identifiers", "title": "External identifiers", "rows": identifiers}])
+
+    async def licence_obligations(self, iri: str) -> dict | None:
+        """What a release or dataset owes the licences it derives from, and which derivatives owe its licence
+        (the licence-obligations saved query, narrowed to it); None when neither."""
+        query = next((q for q in self.saved_queries if q.name == LICENCE_QUERY), None)
+        owed_text = licence_query_for(query.text, "derivativeIri", iri) if query is not None else None
+        owed_to_text = licence_query_for(query.text, "baseIri", iri) if query is not None else None
+        if owed_text is None or owed_to_text is None:
+            return None
+        owed = await self.data.select(owed_text)
+        owed_to = await self.data.select(owed_to_text)
+        if not owed and not owed_to:
+            return None
+        mentioned = {r[k].value for r in owed for k in ("baseIri", "baseLicenceIri", "derivativeLicenceIri") if r.get(k) is not None}
+        mentioned |= {r["derivativeIri"].value for r in owed_to}
+        labels = await self.data.labels(mentioned)
+
+        def text(row, key: str) -> str:
+            return row[key].value if row.get(key) is not None else ""
+
+        rows = [{"verdict": text(r, "verdict"), "derivation": text(r, "derivation"), "base": self.link(r["baseIri"].value, labels),
+                 "base_licence": self.link(r["baseLicenceIri"].value, labels, text(r, "baseLicence")),
+                 "licence": self.link(r["derivativeLicenceIri"].value, labels, text(r, "derivativeLicence"))
+                 if r.get("derivativeLicenceIri") is not None else Link(text(r, "derivativeLicence") or "not stated"),
+                 "rule": Link(text(r, "rule"), web_address(text(r, "ruleSource")), text(r, "ruleSource"), external=True),
+                 "section": text(r, "ruleSection"), "certainty": text(r, "certainty")} for r in owed]
+        verdicts: dict[str, set[str]] = defaultdict(set)
+        for r in owed_to:
+            verdicts[text(r, "verdict")].add(r["derivativeIri"].value)
+        derivatives = sorted({r["derivativeIri"].value for r in owed_to}, key=lambda d: (self.label(d, labels).lower(), d))
+        verdict_of = {r["derivativeIri"].value: text(r, "verdict") for r in owed_to}
+        return {"owed": rows[:INCOMING_LIMIT], "owed_more": max(0, len(rows) - INCOMING_LIMIT),
+                "owed_to": [{"derivative": self.link(d, labels), "verdict": verdict_of[d]} for d in derivatives[:INCOMING_LIMIT]],
+                "owed_to_count": len(derivatives), "owed_to_more": max(0, len(derivatives) - INCOMING_LIMIT),
+                "owed_to_summary": ", ".join(f"{v} {len(ds)}" for v, ds in sorted(verdicts.items()))}
 
     def _fact_value(self, predicate: str, obj, types: list[str], labels: dict[str, str]) -> TermView:
         template = IDENTIFIERS.get(predicate)

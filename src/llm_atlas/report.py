@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import obligations
 from .markdown import anchor, md_escape, md_table, to_html
 from .outputs import check_out_dir, write_files
 from .progress import progress
@@ -49,6 +50,8 @@ CHAPTERS: tuple[tuple[str, str, str], ...] = (
     ("study", "Recommendations and the atlas's own inferences", "The study's recommendations next to the graph, and every "
                                                                 "statement that is the atlas's inference."),
     ("overview", "What the atlas holds and what it rests on", "Entities, claims and their sources."),
+    ("licences", "Licence obligations along lineage", "What each base's licence requires of the releases and datasets derived "
+                                                        "from it, and whether their recorded licences keep it."),
 )
 NETWORK_HEADING = "Collaboration network"
 
@@ -114,6 +117,7 @@ class Stamp:
 class Report:
     sections: list[Section] = field(default_factory=list)
     network: object | None = None  # llm_atlas.network.NetworkReport
+    licences: object | None = None  # llm_atlas.obligations.Assessment, rendered by llm_atlas.licences.report_section
     stamp: Stamp | None = None
     files: list[Path] = field(default_factory=list)
 
@@ -121,7 +125,7 @@ class Report:
         found = []
         for key, heading, about in CHAPTERS:
             sections = [s for s in self.sections if chapter_of(s.query) == key]
-            if sections or (key == "RQ1" and self.network is not None):
+            if sections or (key == "RQ1" and self.network is not None) or (key == "licences" and self.licences is not None):
                 found.append((key, heading, about, sections))
         return found
 
@@ -136,6 +140,10 @@ class Report:
             if key == "RQ1" and self.network is not None:
                 out.append(f"== {NETWORK_HEADING}")
                 out.append(self.network.to_markdown(level=3))
+            if key == "licences" and self.licences is not None:
+                from .licences import LicenceReport
+
+                out.append(LicenceReport(self.licences).to_text())
         return "\n".join(out)
 
     def to_markdown(self) -> str:
@@ -158,6 +166,10 @@ class Report:
                 out += [f"Query: `queries/{q.name}.rq`", ""]
             if key == "RQ1" and self.network is not None:
                 out += ["![Collaboration network](collaboration.svg)", "", self.network.to_markdown(level=3)]
+            if key == "licences" and self.licences is not None:
+                from .licences import report_section
+
+                out += [report_section(self.licences, level=3, heading=False)]
         return "\n".join(out).rstrip() + "\n"
 
     @staticmethod
@@ -227,6 +239,9 @@ def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None
     report = Report(stamp=stamp(store, root, verdict))
     for query in progress(selected(queries), desc="report", unit="query"):
         report.sections.append(Section(query, run(query) if run else run_query(store, query.text, bind_params(query, {}))))
+    licence_query = next((q for q in queries if q.name == obligations.QUERY_NAME), None)
+    if licence_query is not None:  # the licence chapter (llm-atlas licences has every conflict, with its evidence)
+        report.licences = obligations.assess(store, licence_query)
     if out_dir is None:
         if figures:
             report.network = network.network_report(store, in_sample_only=True)

@@ -104,6 +104,8 @@ PYTHON_RULES: dict[str, tuple[str, str]] = {
                                 "the rest is imported."),
     "import-value": ("import", "One value of a record is not usable (a Hugging Face URL that is a collection page or names another release, "
                                "a location that is not a web address, an unknown component); it is left out and the rest of the record is imported."),
+    "license-rules-missing": ("licences", "The atlas has no licence rules (atlas:LicenseRule): `llm-atlas licences` cannot read obligations "
+                                          "without ontology/vocabularies/license-rule.ttl (docs/licences.md)."),
     "history-removed": ("history", "A file that existed at the base revision is gone: IRIs are never deleted; deprecate the entity instead (owl:deprecated true, dcterms:isReplacedBy)."),
 }
 
