@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 from ..errors import Problem
 from .base import ATLAS, XSD, Importer, Record, Ref, Snapshot, literal
-from .licences import licence_facts
+from .licences import licences_of
 from .snapshots import git_version
 
 CATALOGUE = Path("warehouse/catalog/huggingface")
@@ -201,8 +201,7 @@ class HubImporter(Importer):
             if base and HF_ID.match(base) and base.casefold() not in typed and base.casefold() != repo.hf_id.casefold():
                 record.add(ATLAS + "baseModel", model_ref(base))
                 typed[base.casefold()] = "base"
-        for spelling in licences:  # several only when the card names several (dual licensing)
-            licence_facts(record, spelling)
+        licences_of(record, licences)  # several only when the card names several (dual licensing)
         if repo.github and re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repo.github):
             record.add(ATLAS + "sourceRepository", ox.NamedNode(f"https://github.com/{repo.github}"))
         if family is not None:
@@ -225,6 +224,5 @@ class HubImporter(Importer):
                 licences.append(value)
             elif kind == "language" and _LANGUAGE.match(value):
                 record.add(ATLAS + "language", literal(value, XSD + "language"))
-        for spelling in licences:
-            licence_facts(record, spelling)
+        licences_of(record, licences)
         return record

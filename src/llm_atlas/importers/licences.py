@@ -127,6 +127,20 @@ def licence_facts(record: Record, spelling: str | None) -> None:
     record.add(ATLAS + "licenseName", literal(spelling.strip()))
 
 
+def licences_of(record: Record, spellings: list[str]) -> None:
+    """The licences of a record whose source has a licence field for what it describes (the Hub's license:
+    tags, the leaderboard's column): each one stated, or atlas:NoLicenseStated when the field says none.
+
+    "Not stated" is what the source says, never a guess of a licence; a source of lower precedence that
+    states one later is kept beside it (the import run does not count silence as a disagreement).
+    """
+    stated = [s for s in spellings if s and s.strip() and resolve(s) is not None]
+    for spelling in stated:
+        licence_facts(record, spelling)
+    if not stated:
+        record.add(ATLAS + "license", ox.NamedNode(NO_LICENCE_STATED))
+
+
 class LicencesImporter(Importer):
     source = "scancode-licensedb"
     title = "the ScanCode LicenseDB"

@@ -22,7 +22,7 @@ from ..errors import Problem
 from ..namespaces import BASE
 from .base import ATLAS, DCTERMS, XSD, Importer, Record, Ref, Snapshot, literal
 from .hf_hub import CATALOGUE, HF_ID, model_ref
-from .licences import licence_facts
+from .licences import licences_of
 from .snapshots import git_version
 
 LEADERBOARD = BASE + "leaderboard/open-llm-leaderboard"
@@ -114,7 +114,7 @@ class LeaderboardImporter(Importer):
         params = _decimal(row.get("params_b") or "")
         if params is not None and Decimal(params) > 0:
             record.add(ATLAS + "parameterCount", literal(str(int((Decimal(params) * 1_000_000_000).to_integral_value())), XSD + "integer"))
-        licence_facts(record, row.get("license"))
+        licences_of(record, [row.get("license") or ""])
         base = (row.get("base_model") or "").strip()
         how = MODEL_TYPES.get((row.get("model_type") or "").strip())
         # "Removed": the leaderboard withdrew the link (not a model of that name)

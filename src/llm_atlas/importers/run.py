@@ -41,6 +41,8 @@ CONFIDENCE = ONTOLOGY + "confidence/"
 
 # Facts of which a thing has one value: when a source of higher precedence (or the curated graph) already
 # gives another, a lower source's value is kept as an atlas:DifferingStatement, visible but not asserted.
+LICENSE = ATLAS + "license"
+NOT_STATED = f"<{ATLAS}NoLicenseStated>"  # atlas:NoLicenseStated as str() writes a NamedNode
 SINGLE_VALUED = {ATLAS + p for p in ("license", "releaseDate", "dateCreated", "parameterCount", "access", "inFamily", "inSeries")}
 # A release has one base model whatever the kind of derivation (a merge has several: not in this group).
 BASE_MODEL_GROUP = {ATLAS + p for p in ("baseModel", "fineTunedFrom", "quantizedFrom", "adapterOf", "continuedPretrainingOf", "distilledFrom")}
@@ -235,6 +237,13 @@ class _Run:
             # values one record states together (a dataset under two licences) stand together, and so do the values
             # of several records of an import whose records describe parts of one entity (Importer.additive)
             others = set() if predicate in self.importer.additive else {v for v, recs in mine.items() if recs - {rec}}
+            if predicate == LICENSE:
+                # silence is no disagreement: "not stated" is written only where nothing else is known of the
+                # licence, and a licence stated beside a "not stated" is no differing value
+                curated_licences = {o for p, o in self.index.curated_facts.get(subject, ()) if p == LICENSE} if curated else set()
+                if written == NOT_STATED and (earlier or mine or curated_licences):
+                    return ""
+                earlier, others = earlier - {NOT_STATED}, others - {NOT_STATED}
             if (earlier and written not in earlier) or (others and written not in others):
                 return self.differing(rec, graph, subject, predicate, value)
             if written in earlier:
