@@ -68,7 +68,7 @@ KIND_TITLES = {
     "benchmark": "Benchmarks", "leaderboard": "Leaderboards", "framework": "Software frameworks",
     "compute": "Compute resources", "partnership": "Compute partnerships", "knowledge": "Knowledge sharing",
     "platform": "Platforms", "collaboration": "Collaborations", "onramp": "On-ramps", "challenge": "Challenges",
-    "recommendation": "Recommendations", "source": "Sources",
+    "recommendation": "Recommendations", "source": "Sources", "resolution": "Resolutions",
 }
 
 INCOMING_LIMIT = 100  # links listed per property among "referenced by"; the rest are counted
