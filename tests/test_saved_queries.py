@@ -62,6 +62,9 @@ COLUMNS = {
     "benchmark-results": ["release", "benchmark", "score", "metric", "precision", "date", "releaseIri", "benchmarkIri", "resultIri", "reporter"],
     "source-disagreements": ["subject", "property", "value", "valueSource", "otherValue", "otherSource", "subjectIri", "propertyIri", "differingIri"],
     "ecosystem-summary": ["measure", "class", "source", "confidence", "count"],
+    "disagreements": ["kind", "subject", "property", "value", "valueSource", "valueEvidence", "otherValue", "otherSource", "otherEvidence",
+                      "status", "favoured", "reason", "decidedBy", "decidedOn", "subjectIri", "propertyIri", "disagreementIri", "otherIri",
+                      "resolutionIri"],
 }
 
 # The study's questions each have a saved query the report runs.
