@@ -537,8 +537,9 @@ class Pages:
             f"SELECT ?d ?p ?o WHERE {{ ?d {sparql_iri(RDF + 'subject')} {me} ; a {sparql_iri(DIFFERING_STATEMENT)} ; "
             f"{sparql_iri(RDF + 'predicate')} ?p ; {sparql_iri(RDF + 'object')} ?o }} ORDER BY ?p ?o ?d")
         pairs = await self.data.select(
-            f"SELECT DISTINCT ?c ?other WHERE {{ ?c {sparql_iri(RDF + 'subject')} {me} . "
-            f"?c {sparql_iri(CONTRADICTED_BY)}|^{sparql_iri(CONTRADICTED_BY)} ?other }} ORDER BY ?c ?other")
+            f"SELECT DISTINCT ?c ?other ?written WHERE {{ ?c {sparql_iri(RDF + 'subject')} {me} . "
+            f"?c {sparql_iri(CONTRADICTED_BY)}|^{sparql_iri(CONTRADICTED_BY)} ?other "
+            f"BIND(EXISTS {{ ?c {sparql_iri(CONTRADICTED_BY)} ?other }} AS ?written) }} ORDER BY DESC(?written) ?c ?other")
         if not differing and not pairs:
             return []
         asserted = await self.data.select(
@@ -619,7 +620,7 @@ class Pages:
                                         resolution([node], sides, [{kept["o"], *(ox.NamedNode(c) for c in backing.get(keyed, []))},
                                                                    {ox.NamedNode(node), other}])))
         seen: set[frozenset] = set()
-        for row in pairs:
+        for row in pairs:  # each pair once, from the claim that carries atlas:contradictedBy (as the saved query reads it)
             claim, other = row["c"].value, row["other"].value
             if frozenset((claim, other)) in seen:
                 continue
