@@ -125,6 +125,7 @@ KIND_INFO = {
     "challenge": ("atlas:Challenge", "Challenge"),
     "recommendation": ("atlas:Recommendation", "Recommendation"),
     "study": ("atlas:Study", "Study"),
+    "resolution": ("atlas:Resolution", "Resolution"),
 }
 # Entities per unit of scale, and the least of each kind (every class is always present).
 RATIOS = {
@@ -132,6 +133,7 @@ RATIOS = {
     "benchmark": (1.5, 1), "leaderboard": (0.3, 1), "framework": (0.8, 1), "compute": (0.3, 1),
     "partnership": (0.3, 1), "knowledge": (0.3, 1), "platform": (0.08, 2), "collaboration": (1.5, 1),
     "onramp": (0.5, 1), "challenge": (0.5, 1), "recommendation": (0.3, 1), "study": (0.0, 1),
+    "resolution": (0.0, 1),
 }
 ARTIFACT_KINDS = ["model", "dataset", "benchmark", "leaderboard", "framework", "compute", "partnership", "knowledge", "platform"]
 CLAIM_KINDS = {"collaboration", "onramp", "challenge", "recommendation"}
@@ -388,11 +390,33 @@ class _Gen:
                 self.finding(kind, i, term, label)
         for i, (term, label) in enumerate(self.names["recommendation"]):
             self.recommendation(i, term, label)
-        for term, label in self.names["study"]:
-            doc = self.doc(term)
-            self.describe(doc, label, "Synthetic study of open LLM projects.")
-            self.finish(doc, ["paper-v1"])
+        for (term, label), (resolution, _) in zip(self.names["study"], self.names["resolution"]):
+            self.study(term, label, resolution)
         return self.docs
+
+    def study(self, term: str, label: str, resolution: str) -> None:
+        """The study, with two sources that disagree on its project count, and the resolution that keeps one."""
+        doc = self.doc(term)
+        self.describe(doc, label, "Synthetic study of open LLM projects.")
+        doc.claim("atlas:projectCount", "14", "14", ("paper-v1", "stated", "abstract", None, None))
+        doc.add("atlas:projectCount", "12")  # both counts stand, each with its source; the resolution says which is kept
+        doc.claims.append(
+            f"<{doc.iri}#projectcount-12> a atlas:StatementClaim ;\n"
+            f"    rdf:subject {doc.term} ; rdf:predicate atlas:projectCount ; rdf:object 12 ;\n"
+            f"    atlas:confidence confidence:stated ; atlas:source source:external ;\n"
+            f"    atlas:evidence <https://example.org/{doc.kind}/{doc.slug}/talk> ;\n"
+            f"    atlas:contradictedBy <{doc.iri}#projectcount-14> .\n")
+        doc.triples += 8
+        self.finish(doc, ["paper-v1"])
+        decided = self.doc(resolution)
+        self.describe(decided, f"The project count of {label}", "Which of two counts of the study's projects the atlas keeps.")
+        decided.add("atlas:resolves", f"<{doc.iri}#projectcount-12>")
+        decided.add("atlas:favours", f"<{doc.iri}#projectcount-14>")
+        decided.add("atlas:reason", '"The published paper counts the finished sample; the talk abstract was written earlier."@en')
+        decided.add("atlas:evidence", f"<https://example.org/{doc.kind}/{doc.slug}/talk>")
+        decided.add("dcterms:date", '"2026-01-01"^^xsd:date')
+        decided.add("prov:wasAttributedTo", "source:atlas")
+        self.docs.append(decided)
 
     @staticmethod
     def doc(term: str) -> Doc:

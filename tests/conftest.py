@@ -88,6 +88,22 @@ def make_import_checkout(dest: Path) -> Path:
     return checkout
 
 
+IMPORTED = Path(__file__).resolve().parent / "goldens" / "importers"  # what the importers write for the fixture catalogue
+
+
+def make_disagreement_checkout(dest: Path) -> Path:
+    """The ecosystem fixture (the mini graph, the importers' overlay and the fixture catalogue's imports of every
+    importer) with curated contradictions and resolutions (fixtures/disagreements/): open and resolved
+    disagreements of both forms, differing statements and contradicted claims."""
+    checkout = make_checkout(dest)
+    overlay(checkout, FIXTURES / "importers" / "overlay")
+    overlay(checkout, FIXTURES / "disagreements")
+    (checkout / "imports").mkdir(exist_ok=True)
+    for name in ("hf-hub", "open-llm-leaderboard", "mot", "helm"):
+        shutil.copyfile(IMPORTED / f"{name}.trig", checkout / "imports" / f"{name}.trig")
+    return checkout
+
+
 @pytest.fixture(scope="session")
 def real_atlas(tmp_path_factory):
     """The atlas of this checkout, built once for the whole session. Read it; never change it."""

@@ -39,7 +39,9 @@ def modules() -> dict[str, list[ast.Module]]:
             continue
         name = relative.parts[0] if len(relative.parts) > 1 else relative.stem  # a subpackage is one module here
         out.setdefault(name, [])
-        out[name].append(ast.parse(path.read_text(encoding="utf-8")))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree.depth = len(relative.parts) - 1  # 1 inside a subpackage: there `from .x` is the subpackage's own x
+        out[name].append(tree)
     return out
 
 
@@ -49,6 +51,8 @@ def imports(trees) -> set[str]:
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level:
+                if node.level <= getattr(tree, "depth", 0):
+                    continue  # a module of the same subpackage
                 names = [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
                 found.update(names)
             elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("llm_atlas."):

@@ -11,7 +11,7 @@ import pytest
 
 from llm_atlas import Atlas
 
-from .conftest import FIXTURES, check_golden, make_checkout, overlay
+from .conftest import FIXTURES, check_golden, make_checkout, make_disagreement_checkout, overlay
 
 GOLDENS = Path(__file__).resolve().parent / "goldens" / "ecosystem"
 IMPORTED = Path(__file__).resolve().parent / "goldens" / "importers"  # what the importers write for the fixture catalogue
@@ -80,3 +80,47 @@ def test_coverage_counts_what_the_fixture_holds(eco_atlas):
                     "releases with a licence no source identifies", "releases with no licence statement")
     assert sum(counts[row] for row in licence_rows) >= counts["model releases"] > 0
     assert 0 < counts["release lineage edges (typed)"] and 0 < counts["benchmark scores"]
+
+
+# -- disagreements: both forms, open and resolved --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def disagreement_atlas(tmp_path_factory):
+    base = tmp_path_factory.mktemp("disagree")
+    atlas = Atlas.open(make_disagreement_checkout(base / "atlas"), base / "store")
+    atlas.build()
+    yield atlas
+    atlas.close()
+
+
+def test_disagreements_match_their_golden(disagreement_atlas, update_goldens):
+    check_golden(GOLDENS / "disagreements.tsv", disagreement_atlas.query("disagreements").render("tsv"), update_goldens)
+
+
+def test_disagreements_are_open_or_resolved_in_both_forms(disagreement_atlas):
+    result = disagreement_atlas.query("disagreements")
+    rows = list(zip(column(result, "kind"), column(result, "status"), column(result, "favoured"), column(result, "disagreementIri")))
+    assert {(kind, status) for kind, status, _, _ in rows} == {
+        ("differing statement", "open"), ("differing statement", "resolved"), ("contradicted claims", "open"), ("contradicted claims", "resolved")}
+    # the resolved ones name the side they keep: the contradicting claim (the card), the licence the atlas asserts
+    assert {(kind, favoured) for kind, status, favoured, _ in rows if status == "resolved"} == {
+        ("contradicted claims", "otherValue"), ("differing statement", "value")}
+    # the differing statements are exactly those source-disagreements lists: nothing dropped, nothing added
+    differing = {iri for kind, _, _, iri in rows if kind == "differing statement"}
+    assert differing == set(column(disagreement_atlas.query("source-disagreements"), "differingIri"))
+
+
+def test_a_resolution_naming_the_other_claim_resolves_the_pair(disagreement_atlas, tmp_path):
+    """A pair is listed once, from the claim that carries atlas:contradictedBy; a resolution may name either claim."""
+    root = disagreement_atlas.root
+    text = (root / "graph/resolution/gamma-7b-training-data.ttl").read_text(encoding="utf-8")
+    other = text.replace("gamma-7b#trainedon-web-crawl> ;\n    atlas:favours", "gamma-7b#trainedon-alpha-corpus> ;\n    atlas:favours", 1)
+    assert other != text
+    shutil.copytree(root, tmp_path / "atlas")  # the module's atlas is only read: change a copy
+    (tmp_path / "atlas/graph/resolution/gamma-7b-training-data.ttl").write_text(other, encoding="utf-8")
+    with Atlas.open(tmp_path / "atlas", tmp_path / "store") as atlas:
+        result = atlas.query("disagreements")
+        rows = {(s, f) for k, s, f in zip(column(result, "property"), column(result, "status"), column(result, "favoured")) if k == "trained on"}
+        assert rows == {("resolved", "otherValue")}
+        assert not [p for p in atlas.validate().problems if p.rule.startswith("resolution-")]

@@ -68,6 +68,9 @@ COLUMNS = {
     "licence-obligations": ["verdict", "derivative", "derivation", "base", "derivativeLicence", "baseLicence", "obligation", "certainty", "rule",
                             "ruleSource", "ruleSection", "derivativeIri", "baseIri", "derivativeLicenceIri", "baseLicenceIri", "ruleIri",
                             "verdictIri", "derivationIri", "obligationIri", "certaintyIri"],
+    "disagreements": ["kind", "subject", "property", "value", "valueSource", "valueEvidence", "otherValue", "otherSource", "otherEvidence",
+                      "status", "favoured", "reason", "decidedBy", "decidedOn", "subjectIri", "propertyIri", "disagreementIri", "otherIri",
+                      "resolutionIri"],
 }
 
 # The study's questions each have a saved query the report runs.

@@ -28,7 +28,7 @@ from llm_atlas.namespaces import BASE, PREFIXES
 from llm_atlas.serve import DEFAULT_HOST, AtlasServer, store_fingerprint
 from llm_atlas.sparql_protocol import Refused, check_query, negotiate
 
-from .conftest import make_checkout
+from .conftest import make_checkout, make_disagreement_checkout
 
 TIMEOUT = 2.0
 MAX_ROWS = 25
@@ -681,6 +681,59 @@ def test_entity_page_external_identifiers_and_inferences(server):
     assert status == 200 and "<h1>Alpha</h1>" in page
     assert 'href="/organization/alpha-lab"' in page  # led by
     assert "confidence-inferred" in page or "confidence-stated" in page
+
+
+@pytest.fixture(scope="module")
+def disagreement_server(tmp_path_factory):
+    root = make_disagreement_checkout(tmp_path_factory.mktemp("serve-disagree") / "atlas")
+    atlas = Atlas.open(root)
+    atlas.build()
+    srv = AtlasServer(atlas, port=0, timeout=TIMEOUT, max_rows=MAX_ROWS, workers=2, queue=2, max_body=64 * 1024)
+    srv.start()
+    yield srv
+    srv.close()
+
+
+def _section(page: str, section_id: str) -> str:
+    start = page.index(f'<section id="{section_id}">')
+    return page[start:page.index("</section>", start)]
+
+
+def test_release_page_shows_contradicted_claims_and_their_resolution(disagreement_server):
+    status, _, body = call(disagreement_server, "GET", "/model/gamma-7b", headers={"Accept": "text/html"})
+    assert status == 200, body
+    section = _section(body.decode(), "disagreements")
+    # both pairs, each side with its source and evidence
+    assert section.count('class="disagreement"') == 2
+    assert "Web Crawl" in section and "Alpha Corpus" in section and "Alpha Lab" in section and "Beta Corp" in section
+    assert "(slide 25)" in section and 'href="https://example.org/gamma"' in section and 'href="/source/slides"' in section
+    # the resolved pair: the favoured side, the reason, who and when; the other pair is open
+    assert section.count("status-resolved") == 1 and section.count("status-open") == 1
+    assert 'href="/resolution/gamma-7b-training-data"' in section and "names the Alpha corpus" in section
+    assert 'href="https://github.com/example-maintainer"' in section and "2026-12-01" in section
+    trained = section[section.index('id="disagreement-trainedon-web-crawl"'):]
+    favoured = trained[trained.index('class="favoured"'):]
+    assert "Alpha Corpus" in favoured.split("</tr>")[0]
+
+
+def test_release_page_shows_differing_statements_with_both_sources(disagreement_server):
+    status, _, body = call(disagreement_server, "GET", "/model/gamma-gamma-7b-instruct", headers={"Accept": "text/html"})
+    assert status == 200, body
+    section = _section(body.decode(), "disagreements")
+    assert section.count('class="disagreement"') == 2  # the licence (resolved) and the parameter count (open)
+    assert 'href="/source/hf-hub"' in section and 'href="/source/open-llm-leaderboard"' in section and 'href="/source/helm"' in section
+    assert "https://spdx.org/licenses/MIT" in section and "7000000000" in section and "7240000000" in section
+    assert section.count("status-resolved") == 1 and 'href="/resolution/gamma-gamma-7b-instruct-licence"' in section
+    # the evidence of each side: the Hub card and the leaderboard's details
+    assert 'href="https://huggingface.co/gamma/Gamma-7B-Instruct"' in section
+    assert 'href="https://huggingface.co/datasets/open-llm-leaderboard/gamma__Gamma-7B-Instruct-details"' in section
+
+
+def test_a_release_without_disagreement_says_so_and_other_pages_say_nothing(disagreement_server):
+    _, _, body = call(disagreement_server, "GET", "/model/beta-base", headers={"Accept": "text/html"})
+    assert "No source disagrees" in _section(body.decode(), "disagreements")
+    _, _, body = call(disagreement_server, "GET", "/organization/alpha-lab", headers={"Accept": "text/html"})
+    assert 'id="disagreements"' not in body.decode()
 
 
 @pytest.mark.parametrize("accept, suffix, rdf_format", [

@@ -64,7 +64,9 @@ CONFIDENCE = ONTOLOGY + "confidence"
 SOURCE = ONTOLOGY + "source"
 SOURCE_KEY = ONTOLOGY + "sourceKey"
 JUDGEMENT = ONTOLOGY + "judgement"
-DEEP = {RDF_SUBJECT, JUDGEMENT}  # links whose target's triples a constraint reads (statement-asserted, assessment-dimension-once)
+RESOLVES = ONTOLOGY + "resolves"
+CONTRADICTED_BY = ONTOLOGY + "contradictedBy"
+DEEP = {RDF_SUBJECT, JUDGEMENT, RESOLVES}  # links whose target's triples a constraint reads (statement-asserted, assessment-dimension-once)
 SH = "http://www.w3.org/ns/shacl#"
 DATA_DIRS = (ONTOLOGY_DIR, GRAPH_DIR, IMPORTS_DIR)
 # Paths whose change runs code somewhere (the package, the tests and benchmarks CI runs, the workflows and
@@ -598,6 +600,10 @@ def _scope(change: gitrepo.Change, loaded: dict[str, LoadedFile], old_quads: dic
         # claims about a changed node read its triples; an assessment reads its judgements
         for predicate in (RDF_SUBJECT, JUDGEMENT):
             nodes |= {q.subject.value for q in view.linking(subject, predicate) if isinstance(q.subject, ox.NamedNode)}
+        # a resolution reads the disagreement it resolves: the claim (or differing statement) itself, and the
+        # claims and asserted values about that statement's subject (resolution-resolves, resolution-favours)
+        for claim in [subject, *(q.subject.value for q in view.linking(subject, RDF_SUBJECT) if isinstance(q.subject, ox.NamedNode))]:
+            nodes |= {q.subject.value for q in view.linking(claim, RESOLVES) if isinstance(q.subject, ox.NamedNode)}
         # a node whose class changed, or that appeared or vanished: whatever links to it
         retyped = any(s.value == subject and p.value == RDF_TYPE for s, p, _ in delta if isinstance(s, ox.NamedNode))
         if retyped or (subject in old_about) != view.exists(subject):
@@ -626,6 +632,15 @@ def _scope(change: gitrepo.Change, loaded: dict[str, LoadedFile], old_quads: dic
                 quads.update(view.types_or_any(q.object.value))  # its class for sh:class, or that it exists
         for claim in view.linking(node, RDF_SUBJECT):
             quads.update(view.about(claim.subject.value))
+        for q in about:  # a resolution: the other side of its disagreement
+            if q.predicate.value != RESOLVES or not isinstance(q.object, ox.NamedNode):
+                continue
+            quads.update(view.linking(q.object.value, CONTRADICTED_BY))  # a claim contradicting it, read backwards
+            for s in view.about(q.object.value):
+                if s.predicate.value == RDF_SUBJECT and isinstance(s.object, ox.NamedNode):
+                    quads.update(view.about(s.object.value))  # the value the atlas asserts, and the claims backing it
+                    for claim in view.linking(s.object.value, RDF_SUBJECT):
+                        quads.update(view.about(claim.subject.value))
     quads.update(source_keys)
     by_file: dict[str, list[ox.Quad]] = defaultdict(list)
     for q in quads:

@@ -35,7 +35,8 @@ Every problem is printed as path:line:col: severity [rule-id] <entity> message; 
 PROBLEM_FORMATS = ("text", "json", "github")
 QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv")  # llm_atlas.query.FORMATS, without importing pyoxigraph for --help
 KINDS = ("organization", "project", "model", "dataset", "benchmark", "leaderboard", "framework", "compute", "partnership",
-         "knowledge", "platform", "collaboration", "onramp", "challenge", "recommendation", "source", "study")  # namespaces.KINDS
+         "knowledge", "platform", "collaboration", "onramp", "challenge", "recommendation", "source", "study",
+         "resolution")  # namespaces.KINDS
 LINKED_KINDS = ("organization", "project", "model", "dataset", "benchmark", "framework", "leaderboard")  # link.LINKED_KINDS
 
 

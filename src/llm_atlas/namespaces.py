@@ -38,6 +38,7 @@ KINDS: dict[str, str] = {
     "recommendation": ONTOLOGY + "Recommendation",
     "source": ONTOLOGY + "Source",
     "study": ONTOLOGY + "Study",
+    "resolution": ONTOLOGY + "Resolution",
 }
 
 # Closed vocabularies (SKOS concept schemes in ontology/vocabularies/): prefix -> folder name in the IRI.

@@ -52,6 +52,15 @@ IDENTIFIERS: dict[str, str | None] = {
     ONTOLOGY + "arxivId": "https://arxiv.org/abs/{}", RDFS + "seeAlso": None,
 }
 HUGGING_FACE_DATASETS = "https://huggingface.co/datasets/{}"
+# Disagreements (queries/disagreements.rq reads them the same way): a differing statement an import kept, against
+# the value the atlas asserts (a release's base models count as one fact whatever the derivation), and claims
+# linked by atlas:contradictedBy; a resolution (graph/resolution/) names one with atlas:resolves.
+DIFFERING_STATEMENT, CONTRADICTED_BY = ONTOLOGY + "DifferingStatement", ONTOLOGY + "contradictedBy"
+RESOLVES, FAVOURS, REASON = ONTOLOGY + "resolves", ONTOLOGY + "favours", ONTOLOGY + "reason"
+PROV = "http://www.w3.org/ns/prov#"
+DERIVATIONS = {ONTOLOGY + n for n in ("baseModel", "fineTunedFrom", "quantizedFrom", "adapterOf", "continuedPretrainingOf",
+                                       "distilledFrom", "mergedFrom")}
+DISAGREEMENT_CLASSES = {ONTOLOGY + "ModelRelease", ONTOLOGY + "Dataset"}  # pages that always show the section
 DATASET_CLASSES = {ONTOLOGY + "Dataset", ONTOLOGY + "Benchmark"}
 
 STANDARD_LABELS = {
@@ -68,7 +77,7 @@ KIND_TITLES = {
     "benchmark": "Benchmarks", "leaderboard": "Leaderboards", "framework": "Software frameworks",
     "compute": "Compute resources", "partnership": "Compute partnerships", "knowledge": "Knowledge sharing",
     "platform": "Platforms", "collaboration": "Collaborations", "onramp": "On-ramps", "challenge": "Challenges",
-    "recommendation": "Recommendations", "source": "Sources",
+    "recommendation": "Recommendations", "source": "Sources", "resolution": "Resolutions",
 }
 
 INCOMING_LIMIT = 100  # links listed per property among "referenced by"; the rest are counted
@@ -109,6 +118,24 @@ class Provenance:
     evidence: list[Link] = field(default_factory=list)
     confidence: list[Link] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Side:
+    """One side of a disagreement: the value, and who says it on what evidence (one provenance per claim or record)."""
+
+    value: TermView
+    says: list[Provenance]
+    favoured: bool = False
+
+
+@dataclass
+class Disagreement:
+    kind: str  # "differing statement" or "contradicted claims"
+    property: Link
+    sides: list[Side]
+    anchor: str
+    resolution: dict | None = None
 
 
 def local_path(iri: str) -> str | None:
@@ -504,12 +531,15 @@ class Pages:
                                 "claims": links, "count": len(found), "more": max(0, len(found) - INCOMING_LIMIT)})
 
         licences = await self.licence_obligations(iri) if LICENCE_CLASSES & set(types) else None
+        disagreements = await self.disagreements(iri, labels)
+        show_disagreements = bool(disagreements) or bool(DISAGREEMENT_CLASSES & set(types))
 
         alternates = [(media, path + suffix) for media, suffix in
                       (("text/turtle", ".ttl"), ("application/ld+json", ".jsonld"), ("application/n-triples", ".nt"))]
         return self.render("resource.html", title, crumbs=crumbs, iri=iri, path=path, file=file, description=description,
                            types=[self.link(t, labels, labels.get(t) or curie(t)) for t in types], alternates=alternates,
-                           own_provenance=own_provenance, nodes=nodes, incoming=incoming_view, incoming_claims=claims_view, licences=licences,
+                           own_provenance=own_provenance, nodes=nodes, incoming=incoming_view, incoming_claims=claims_view,
+                           disagreements=disagreements, show_disagreements=show_disagreements, licences=licences,
                            fact_sections=[{"id": "facts", "title": "Facts", "rows": facts},
                                           {"id": "identifiers", "title": "External identifiers", "rows": identifiers}])
 
@@ -547,6 +577,113 @@ class Pages:
                 "owed_to": [{"derivative": self.link(d, labels), "verdict": verdict_of[d]} for d in derivatives[:INCOMING_LIMIT]],
                 "owed_to_count": len(derivatives), "owed_to_more": max(0, len(derivatives) - INCOMING_LIMIT),
                 "owed_to_summary": ", ".join(f"{v} {len(ds)}" for v, ds in sorted(verdicts.items()))}
+
+    async def disagreements(self, iri: str, labels: dict[str, str]) -> list[Disagreement]:
+        """Where sources disagree about the entity: both sides with their sources and evidence, and the resolution.
+
+        Every query is anchored on the entity (its claims and differing statements), never on all the graphs.
+        """
+        me = sparql_iri(iri)
+        differing = await self.data.select(
+            f"SELECT ?d ?p ?o WHERE {{ ?d {sparql_iri(RDF + 'subject')} {me} ; a {sparql_iri(DIFFERING_STATEMENT)} ; "
+            f"{sparql_iri(RDF + 'predicate')} ?p ; {sparql_iri(RDF + 'object')} ?o }} ORDER BY ?p ?o ?d")
+        pairs = await self.data.select(
+            f"SELECT DISTINCT ?c ?other ?written WHERE {{ ?c {sparql_iri(RDF + 'subject')} {me} . "
+            f"?c {sparql_iri(CONTRADICTED_BY)}|^{sparql_iri(CONTRADICTED_BY)} ?other "
+            f"BIND(EXISTS {{ ?c {sparql_iri(CONTRADICTED_BY)} ?other }} AS ?written) }} ORDER BY DESC(?written) ?c ?other")
+        if not differing and not pairs:
+            return []
+        asserted = await self.data.select(
+            f"SELECT ?p ?o WHERE {{ VALUES ?p {{ {_values(sorted({r['p'].value for r in differing} | DERIVATIONS))} }} {me} ?p ?o }}") if differing else []
+        # who states an asserted value: the statement claims about it, or the import records that describe it
+        claimed = await self.data.select(
+            f"SELECT ?c ?p ?o WHERE {{ ?c {sparql_iri(RDF + 'subject')} {me} ; a {sparql_iri(STATEMENT_CLAIM)} ; "
+            f"{sparql_iri(RDF + 'predicate')} ?p ; {sparql_iri(RDF + 'object')} ?o }}") if differing else []
+        records = await self.data.select(
+            f"SELECT ?r ?p ?o WHERE {{ ?r {sparql_iri(ONTOLOGY + 'describes')} {me} . GRAPH ?r {{ {me} ?p ?o }} "
+            f"VALUES ?p {{ {_values(sorted({r['p'].value for r in differing} | DERIVATIONS))} }} }}") if differing else []
+        origin = await self.data.select(
+            f"SELECT ?d ?r WHERE {{ VALUES ?d {{ {_values(sorted({r['d'].value for r in differing}))} }} "
+            f"?d {sparql_iri(PROV + 'wasDerivedFrom')} ?r }}") if differing else []
+        nodes = ({r["d"].value for r in differing} | {r["c"].value for r in pairs} | {r["other"].value for r in pairs})
+        resolutions = await self.data.select(
+            f"SELECT ?res ?x WHERE {{ VALUES ?x {{ {_values(sorted(nodes))} }} ?res {sparql_iri(RESOLVES)} ?x }} ORDER BY ?res")
+        said_by = {r["c"].value for r in claimed} | {r["r"].value for r in records} | {r["r"].value for r in origin}
+        resolution_nodes = sorted({r["res"].value for r in resolutions})
+        prov = await self.data.values(sorted(nodes | said_by | set(resolution_nodes)),
+                                      sorted(PROVENANCE_PROPERTIES | {RDF + "object", RDF + "predicate", RDF + "subject", FAVOURS,
+                                                                      REASON, DCTERMS + "date", PROV + "wasAttributedTo"}))
+        wanted = {v.value for node in prov.values() for values in node.values() for v in values if isinstance(v, ox.NamedNode)}
+        wanted |= {r["p"].value for r in differing} | {r["o"].value for r in differing if isinstance(r["o"], ox.NamedNode)}
+        wanted |= {r["o"].value for r in asserted if isinstance(r["o"], ox.NamedNode)} | set(resolution_nodes)
+        labels = {**labels, **await self.data.labels(wanted - set(labels))}
+
+        def says(node: str) -> Provenance:
+            return self.provenance(prov.get(node, {}), labels)
+
+        def first(node: str, predicate: str):
+            return next(iter(prov.get(node, {}).get(predicate, [])), None)
+
+        resolved_by: dict[str, list[str]] = defaultdict(list)
+        for row in resolutions:
+            resolved_by[row["x"].value].append(row["res"].value)
+
+        def resolution(candidates: list[str], sides: list[Side], keys: list[set]) -> dict | None:
+            found = sorted({r for node in candidates for r in resolved_by.get(node, [])})
+            if not found:
+                return None
+            res = found[0]
+            kept = first(res, FAVOURS)
+            for side, key in zip(sides, keys):
+                side.favoured = kept is not None and kept in key
+            who = [self.term(w, labels) for w in prov.get(res, {}).get(PROV + "wasAttributedTo", [])]
+            date = first(res, DCTERMS + "date")
+            reason = first(res, REASON)
+            return {"link": self.link(res, labels), "who": who, "date": date.value if date is not None else "",
+                    "reason": reason.value if reason is not None else "", "evidence": says(res).evidence,
+                    "keeps_both": kept is None, "more": len(found) - 1}
+
+        out: list[Disagreement] = []
+        backing = defaultdict(list)
+        for row in claimed:
+            backing[(row["p"].value, row["o"])].append(row["c"].value)
+        stated_in = defaultdict(list)
+        for row in records:
+            stated_in[(row["p"].value, row["o"])].append(row["r"].value)
+        derived = defaultdict(list)
+        for row in origin:
+            derived[row["d"].value].append(row["r"].value)
+        for row in differing:
+            node, predicate, other = row["d"].value, row["p"].value, row["o"]
+            same_fact = {predicate} | (DERIVATIONS if predicate in DERIVATIONS else set())
+            for kept in [r for r in asserted if r["p"].value in same_fact and r["o"] != other]:
+                keyed = (kept["p"].value, kept["o"])
+                mine = Side(self.term(kept["o"], labels),
+                            [says(c) for c in backing.get(keyed, [])] + [says(r) for r in stated_in.get(keyed, [])])
+                theirs_says = says(node)
+                for rec in derived.get(node, []):
+                    theirs_says.evidence += says(rec).evidence
+                    theirs_says.locators += says(rec).locators
+                theirs = Side(self.term(other, labels), [theirs_says])
+                sides = [mine, theirs]
+                out.append(Disagreement("differing statement", self.property_link(predicate, labels), sides,
+                                        "disagreement-" + (node.split("#", 1)[-1] if "#" in node else str(len(out))),
+                                        resolution([node], sides, [{kept["o"], *(ox.NamedNode(c) for c in backing.get(keyed, []))},
+                                                                   {ox.NamedNode(node), other}])))
+        seen: set[frozenset] = set()
+        for row in pairs:  # each pair once, from the claim that carries atlas:contradictedBy (as the saved query reads it)
+            claim, other = row["c"].value, row["other"].value
+            if frozenset((claim, other)) in seen:
+                continue
+            seen.add(frozenset((claim, other)))
+            predicate = first(claim, RDF + "predicate")
+            sides = [Side(self.term(first(c, RDF + "object"), labels) if first(c, RDF + "object") is not None else TermView(c), [says(c)])
+                     for c in (claim, other)]
+            out.append(Disagreement("contradicted claims",
+                                    self.property_link(predicate.value, labels) if predicate is not None else Link("claim"), sides,
+                                    "disagreement-" + (claim.split("#", 1)[-1] if "#" in claim else str(len(out))),
+                                    resolution([claim, other], sides, [{ox.NamedNode(claim)}, {ox.NamedNode(other)}])))
+        return out
 
     def _fact_value(self, predicate: str, obj, types: list[str], labels: dict[str, str]) -> TermView:
         template = IDENTIFIERS.get(predicate)

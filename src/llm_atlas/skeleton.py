@@ -48,6 +48,11 @@ FIELDS: dict[str, list[tuple[str, str, bool]]] = {
     "recommendation": [("audience", "audience", False), ("confidence", "confidence", False)],
     "source": [],
     "study": [],
+    # a maintainer's decision on a disagreement: what it resolves and favours, why, when and who (no atlas:source:
+    # the decision is the maintainer's, attributed with prov:wasAttributedTo)
+    "resolution": [("resolves", "resolution", False), ("favours", "the side kept: one of the two claims, or the value kept", False),
+                   ("reason", "why, citing the evidence", False), ("dcterms:date", "the date of the decision, as 2026-01-31", False),
+                   ("prov:wasAttributedTo", "who decided: an IRI such as https://github.com/<user>", False)],
 }
 # the claims of a finding, collaboration or recommendation are the entity itself: no statement claims
 SELF_CLAIMS = {"onramp", "challenge", "collaboration", "recommendation"}
@@ -70,10 +75,10 @@ def skeleton_triples(kind: str, slug: str, label: str | None = None) -> list[ox.
         ox.Triple(entity, ox.NamedNode(RDFS_LABEL), ox.Literal(label, language="en") if label else _text("its English name")),
         ox.Triple(entity, ox.NamedNode(DCTERMS_DESCRIPTION), _text("one or two English sentences saying what it is")),
     ]
-    if kind != "source":
+    if kind not in ("source", "resolution"):
         triples.append(ox.Triple(entity, ox.NamedNode(ATLAS + "source"), _placeholder("source")))
     for name, target, claimed in FIELDS[kind]:
-        predicate = ox.NamedNode(ATLAS + name)
+        predicate = ox.NamedNode(PREFIXES[name.split(":")[0]] + name.split(":")[1] if ":" in name else ATLAS + name)
         if target == "false":
             objects = [ox.Literal("false", datatype=ox.NamedNode(XSD_BOOLEAN))]
         elif target in PREFIXES:
