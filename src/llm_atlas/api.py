@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import time
 import warnings
 from pathlib import Path
 
@@ -35,7 +36,7 @@ import pyoxigraph as ox
 
 from . import build as build_job
 from .errors import InvalidData, Problem, StaleStoreWarning, UnknownTermWarning, UsageError
-from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, find_root
+from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, file_stats, find_root
 from .namespaces import BASE, RDF_TYPE, curie
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query, run_query_isolated
 from .staging import refuse_committed_store, stage
@@ -55,6 +56,8 @@ class Atlas:
         self.store_dir = store_dir
         self._memory: ox.Store | None = None  # the store's data in memory (what queries run on)
         self._parsed: dict[tuple, SavedQuery] = {}  # saved queries by (name, size, mtime)
+        self._store_checked = False  # whether git was asked that the store is not committed (once per Atlas)
+        self._up_to_date: tuple | None = None  # layout.file_stats when the store was last found up to date
 
     @classmethod
     def open(cls, root: str | os.PathLike | None = None, store: str | os.PathLike | None = None) -> "Atlas":
@@ -103,10 +106,20 @@ class Atlas:
         the :class:`~llm_atlas.errors.InvalidData` is raised: there is nothing to answer from).
         """
         try:
-            staged = stage(self.root, self.store_dir, parse_full=False)
-            if not staged.pending:
+            if not self._store_checked:  # once per Atlas: git is asked in a process of its own
+                refuse_committed_store(self.root, self.store_dir)
+                self._store_checked = True
+            # the files as they are: the same as when the store was last found up to date means nothing to do
+            # (no manifest read, no hashing); like git's index, a file changed in the last two seconds is not
+            # trusted to its timestamp, so no fingerprint is kept while one is that fresh
+            stats = file_stats(self.root)
+            if stats == self._up_to_date:
                 return None
-            return self._build_staged(staged)
+            staged = stage(self.root, self.store_dir, parse_full=False, store_checked=True)
+            result = self._build_staged(staged) if staged.pending else None
+            settled = time.time_ns() - 2_000_000_000
+            self._up_to_date = stats if all(mtime < settled for _, _, mtime in stats) else None
+            return result
         except InvalidData as error:
             if read_manifest(self.store_dir) is None:
                 raise

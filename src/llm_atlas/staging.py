@@ -94,14 +94,17 @@ def refuse_committed_store(root: Path, store_dir: Path) -> None:
                           "a committed store is never read: the store was left unchanged")
 
 
-def stage(root: Path, store_dir: Path, *, force: bool = False, tolerant: bool = False, parse_full: bool = True) -> Staged:
+def stage(root: Path, store_dir: Path, *, force: bool = False, tolerant: bool = False, parse_full: bool = True,
+          store_checked: bool = False) -> Staged:
     """Find and parse what changed.
 
     Raises :class:`InvalidData` if a changed file does not parse, or if the store is one that git tracks;
     with ``tolerant``, files that do not parse are left out and their problems kept in ``Staged.failed``
-    instead (a staged view for checks, never committed).
+    instead (a staged view for checks, never committed). ``store_checked``: the caller has already made sure
+    the store is not committed (asking git costs a process per call, more than the rest of a refresh).
     """
-    refuse_committed_store(root, store_dir)
+    if not store_checked:
+        refuse_committed_store(root, store_dir)
     started = time.perf_counter()
     sources = source_files(root)
     manifest = None if force else read_manifest(store_dir)
