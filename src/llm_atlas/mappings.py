@@ -14,7 +14,7 @@ identifier property, its object the identifier as an IRI, and its provenance com
 - ``mapping_justification`` is ``semapv:ManualMappingCuration`` for a claim someone wrote from a source,
   and ``semapv:LexicalMatching`` for a claim marked ``dcterms:type semapv:LexicalMatching`` (what
   ``llm-atlas link --apply`` writes on the links it matched on labels).
-- ``see_also`` is the claim's evidence page(s), ``mapping_source`` the atlas source it comes from
+- ``see_also`` is the claim's evidence page(s) (for a claim an import wrote, its source record's), ``mapping_source`` the atlas source it comes from
   (``source:external`` ...; the first by IRI if a claim names several), ``record_id`` the claim's IRI and
   ``comment`` the claim's ``rdfs:comment``.
 
@@ -150,6 +150,7 @@ class _Curies:
 
 _CLAIMS_QUERY = """
 PREFIX atlas: <https://w3id.org/llm-atlas/ontology/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?claim ?subject ?predicate ?object ?confidence ?source ?evidence ?comment ?method ?label ?class WHERE {
@@ -161,7 +162,8 @@ SELECT ?claim ?subject ?predicate ?object ?confidence ?source ?evidence ?comment
   FILTER EXISTS { ?subject ?predicate ?object }
   OPTIONAL { ?claim atlas:confidence ?confidence }
   OPTIONAL { ?claim atlas:source ?source }
-  OPTIONAL { ?claim atlas:evidence ?evidence }
+  # a claim an import wrote has its evidence on the source record it derives from
+  OPTIONAL { { ?claim atlas:evidence ?evidence } UNION { ?claim prov:wasDerivedFrom/atlas:evidence ?evidence } }
   OPTIONAL { ?claim rdfs:comment ?comment . FILTER (LANG(?comment) = "" || LANGMATCHES(LANG(?comment), "en")) }
   OPTIONAL { ?claim <%s> ?method }
   OPTIONAL { ?subject rdfs:label ?label }
