@@ -79,6 +79,17 @@ def test_the_report_follows_the_study_with_contents_and_a_stamp(mini, tmp_path):
     assert "datasetIri" not in markdown and "projectIri" not in markdown  # IRI columns are for machines
 
 
+def test_the_ecosystem_chapter_says_how_complete_the_data_is(mini, tmp_path):
+    """The report's ecosystem chapter: the coverage figures and the summary by source, with how they count."""
+    atlas = Atlas.open(mini, tmp_path / "store")
+    atlas.report(tmp_path / "out")
+    atlas.close()
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    chapter = markdown[markdown.index("## The ecosystem around the sample"):markdown.index("## Licence obligations along lineage")]
+    assert "| model releases | 2 |" in chapter and "| dangling links | 0 |" in chapter
+    assert "How it counts: One row per measure" in chapter and "ecosystem-summary" in chapter
+
+
 def test_every_study_query_is_in_a_chapter_of_the_study():
     """The study asks three questions (RQ1-RQ3) about its sample; a study query says which it answers."""
     queries = Atlas.open(ROOT).saved_queries()

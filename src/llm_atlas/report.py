@@ -50,6 +50,8 @@ CHAPTERS: tuple[tuple[str, str, str], ...] = (
     ("study", "Recommendations and the atlas's own inferences", "The study's recommendations next to the graph, and every "
                                                                 "statement that is the atlas's inference."),
     ("overview", "What the atlas holds and what it rests on", "Entities, claims and their sources."),
+    ("ecosystem", "The ecosystem around the sample", "What the imported sources add around the study's projects: releases, datasets, "
+                                                     "lineage, licences, dates and results, how complete they are, and where they come from."),
     ("licences", "Licence obligations along lineage", "What each base's licence requires of the releases and datasets derived "
                                                         "from it, and whether their recorded licences keep it."),
 )
@@ -65,6 +67,8 @@ def chapter_of(query: SavedQuery) -> str | None:
         return "study"
     if "overview" in query.tags:
         return "overview"
+    if "ecosystem" in query.tags and "report" in query.tags:
+        return "ecosystem"
     return None
 
 
