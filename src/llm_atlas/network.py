@@ -708,7 +708,7 @@ NETWORK_FILES = (
 def network_files(store: Any, *, include_inferred: bool = True, in_sample_only: bool = False) -> tuple[dict[str, bytes], NetworkReport]:
     """The files of :data:`NETWORK_FILES` (name -> bytes) and the analysis, nothing written."""
     # drawing loads matplotlib: imported here, so that the graphs and their analysis never need it
-    from .network_drawing import drawing_bytes
+    from .network_drawing import drawings
 
     store = _as_store(store)
     collaboration = collaboration_graph(store, include_inferred=include_inferred)
@@ -717,8 +717,8 @@ def network_files(store: Any, *, include_inferred: bool = True, in_sample_only: 
     for name, graph in (("collaboration", collaboration), ("project-artifact", projects)):
         files[f"{name}.graphml"] = graph_bytes(graph, "graphml")
         files[f"{name}.gexf"] = graph_bytes(graph, "gexf")
-        files[f"{name}.png"] = drawing_bytes(graph, "png")
-        files[f"{name}.svg"] = drawing_bytes(graph, "svg")
+        drawn = drawings(graph, ("png", "svg"))
+        files[f"{name}.png"], files[f"{name}.svg"] = drawn["png"], drawn["svg"]
     report = analyse(collaboration, projects)
     files["network.md"] = report.to_markdown(level=1).encode("utf-8")
     return files, report

@@ -77,23 +77,33 @@ def draw(graph: nx.Graph, path: str | Path, *, title: str | None = None) -> Path
 
 def drawing_bytes(graph: nx.Graph, fmt: str, *, title: str | None = None) -> bytes:
     """The drawing of a collaboration graph or a project-artefact graph as ``png`` or ``svg`` bytes."""
-    if fmt not in ("png", "svg"):
-        raise ValueError(f"cannot draw as {fmt}: use png or svg")
+    return drawings(graph, (fmt,), title=title)[fmt]
+
+
+def drawings(graph: nx.Graph, formats: tuple[str, ...] = ("png", "svg"), *, title: str | None = None) -> dict[str, bytes]:
+    """The drawing in each of ``formats`` (``png``, ``svg``), laid out and drawn once (the layout and the label
+    placement are most of the time a report takes on the real graph)."""
+    for fmt in formats:
+        if fmt not in ("png", "svg"):
+            raise ValueError(f"cannot draw as {fmt}: use png or svg")
     kind = graph.graph.get("kind")
     if kind is None:
         kind = PROJECT_ARTIFACT if any("bipartite" in d for _, d in graph.nodes(data=True)) else COLLABORATION
+    found = {}
     with rc_context(SVG_RC):
         if kind == PROJECT_ARTIFACT:
             figure = _draw_project_artifact(graph, title)
         else:
             figure = _draw_collaboration(graph, title)
         FigureCanvasAgg(figure)
-        buffer = io.BytesIO()
-        if fmt == "svg":
-            figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        else:
-            figure.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
-    return buffer.getvalue()
+        for fmt in formats:
+            buffer = io.BytesIO()
+            if fmt == "svg":
+                figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+            else:
+                figure.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
+            found[fmt] = buffer.getvalue()
+    return found
 
 
 def _colour(mapping: dict[str, str], key: str | None, default: str) -> str:
