@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from llm_atlas.namespaces import PREFIXES
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINI_GRAPH = FIXTURES / "mini" / "graph"
@@ -184,3 +186,14 @@ def check_golden(path: Path, actual: str, update: bool) -> None:
         return
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, f"output differs from {path}; if the change is intended, run pytest --update-goldens and review the diff"
+
+
+def ask(store, query: str) -> list[tuple]:
+    """The rows of a query over the union of a store's graphs, with the atlas's prefixes, as sorted tuples of strings."""
+    rows = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+    return sorted(tuple(str(t) if t is not None else None for t in row) for row in rows)
+
+
+def short(term: str) -> str:
+    """The last segment of an IRI as a string ("<.../model/alpha-7b>" -> "alpha-7b")."""
+    return term.strip("<>").rsplit("/", 1)[-1]

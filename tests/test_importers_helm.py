@@ -14,7 +14,7 @@ from llm_atlas import Atlas
 from llm_atlas.importers import import_source
 from llm_atlas.importers.helm import ACCESS, helm_date
 
-from .conftest import FIXTURES, check_golden, make_checkout, overlay
+from .conftest import FIXTURES, ask, check_golden, make_checkout, overlay, short
 
 HUB = FIXTURES / "importers" / "hub"
 MOT = FIXTURES / "importers" / "mot"
@@ -46,14 +46,6 @@ def store(imported) -> ox.Store:
     store.load(path=str(checkout / "imports" / "helm.trig"), format=ox.RdfFormat.TRIG)
     return store
 
-
-def ask(store: ox.Store, query: str) -> list[tuple]:
-    rows = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
-    return sorted(tuple(str(t) if t is not None else None for t in row) for row in rows)
-
-
-def short(term: str) -> str:
-    return term.strip("<>").rsplit("/", 1)[-1]
 
 
 def described(store: ox.Store) -> dict[str, str]:

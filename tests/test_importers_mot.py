@@ -14,7 +14,7 @@ from llm_atlas.importers import import_source
 from llm_atlas.importers.creators import read_makers
 from llm_atlas.importers.mot import COMPONENTS, github_repository, hub_id, sizes
 
-from .conftest import FIXTURES, check_golden, make_checkout, overlay
+from .conftest import FIXTURES, ask, check_golden, make_checkout, overlay, short
 
 HUB = FIXTURES / "importers" / "hub"
 MOT = FIXTURES / "importers" / "mot"
@@ -44,14 +44,6 @@ def store(imported) -> ox.Store:
     store.load(path=str(checkout / "imports" / "mot.trig"), format=ox.RdfFormat.TRIG)
     return store
 
-
-def ask(store: ox.Store, query: str) -> list[tuple]:
-    rows = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
-    return sorted(tuple(str(t) if t is not None else None for t in row) for row in rows)
-
-
-def short(term: str) -> str:
-    return term.strip("<>").rsplit("/", 1)[-1]
 
 
 def test_import_file_is_golden(imported, update_goldens):
