@@ -143,3 +143,33 @@ def test_the_worker_times_out_crashes_and_recovers():
             worker.call(os._exit, 3, timeout=30)
         with pytest.raises(WorkerFailed, match="ZeroDivisionError"):
             worker.call(divmod, 1, 0, timeout=30)
+
+
+def test_a_worker_runs_one_call_in_the_background_while_the_caller_works():
+    with Worker() as worker:
+        with pytest.raises(WorkerFailed, match="no call"):
+            worker.result(timeout=5)
+        worker.submit(time.sleep, 0.5)
+        started = time.monotonic()
+        assert divmod(7, 2) == (3, 1)  # the caller goes on at once
+        assert time.monotonic() - started < 0.5
+        assert worker.result(timeout=30) is None
+        with pytest.raises(WorkerFailed, match="cannot hand"):
+            worker.submit(lambda: 1)  # does not pickle: refused before the child sees it
+        worker.submit(divmod, 9, 4)
+        assert worker.result(timeout=30) == (2, 1)
+
+
+def test_the_report_draws_in_a_process_of_its_own_and_in_process_when_that_fails(tmp_path, monkeypatch):
+    """The figures come from the drawing process; when it cannot draw, the report draws them itself: same bytes."""
+    from llm_atlas import report as report_job
+
+    root = make_checkout(tmp_path / "atlas")
+    atlas = Atlas.open(root, tmp_path / "store")
+    atlas.report(tmp_path / "parallel")
+    monkeypatch.setattr(report_job, "figures_on_store", lambda store_dir, family: None)  # does not pickle: no drawing process
+    atlas.report(tmp_path / "in-process")
+    atlas.close()
+    parallel = {p.name: p.read_bytes() for p in (tmp_path / "parallel").iterdir()}
+    assert parallel == {p.name: p.read_bytes() for p in (tmp_path / "in-process").iterdir()}
+    assert "collaboration.svg" in parallel and "report.html" in parallel

@@ -42,10 +42,11 @@ from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, par
 from .staging import refuse_committed_store, stage
 from .store import dump_dir, has_dump, load_dump, read_manifest
 from .suggest import did_you_mean, nearest
-from .worker import Worker, WorkerFailed, WorkerTimeout
+from .worker import START_TIMEOUT, Worker, WorkerFailed, WorkerTimeout
 
 QUERY_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 QUERY_TIMEOUT = 60.0  # seconds a saved query of the report may run (the study's answers take well under one)
+DRAWING_TIMEOUT = 600.0  # seconds the report's drawing process may take before the figures are drawn in-process
 
 
 class Atlas:
@@ -340,14 +341,23 @@ class Atlas:
 
         out = Path(out_dir) if out_dir is not None else self.root / "report"
         check_out_dir(out, "the report")
-        validation = self.validate()
-        family_iri = self._family(family) if family is not None else None
-        if not validation.conforms:
-            raise InvalidData(validation.problems, validation.summary())
-        warnings_count = sum(p.severity == "warning" for p in validation.problems)
-        verdict = f"valid ({validation.entities} entity files, 0 errors, {warnings_count} warnings)"
-        store = self.store
-        with Worker() as worker:  # each saved query in a child process, stopped after query_timeout seconds
+        # the drawings take a process of their own: matplotlib loads while the data is validated, and the figures
+        # are drawn while the saved queries run (on two cores the report takes the longer of the two, not both)
+        with Worker() as worker, Worker() as drawer:
+            drawer.submit(report_job.load_drawing_libraries)
+            validation = self.validate()
+            if not validation.conforms:
+                raise InvalidData(validation.problems, validation.summary())
+            family_iri = self._family(family) if family is not None else None
+            warnings_count = sum(p.severity == "warning" for p in validation.problems)
+            verdict = f"valid ({validation.entities} entity files, 0 errors, {warnings_count} warnings)"
+            store = self.store
+            try:
+                drawer.result(timeout=START_TIMEOUT)
+                drawer.submit(report_job.figures_on_store, str(self.store_dir), family_iri)
+            except (WorkerTimeout, WorkerFailed):
+                pass  # no drawing process: drawn() draws here
+
             def run(query: SavedQuery) -> QueryResult:
                 where = f"{QUERIES_DIR}/{query.name}.rq"
                 try:
@@ -359,8 +369,14 @@ class Atlas:
                     raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query could not be answered: {error}")],
                                       "a saved query failed") from None
 
+            def drawn() -> report_job.Figures:
+                try:
+                    return drawer.result(timeout=DRAWING_TIMEOUT)
+                except (WorkerTimeout, WorkerFailed):  # the drawing process failed: draw here, as without one
+                    return report_job.figures_of(store, family_iri)
+
             return report_job.make_report(store, self.saved_queries(), out, root=self.root, verdict=verdict, run=run,
-                                          family=family_iri)
+                                          family=family_iri, drawn=drawn)
 
     def _family(self, name: str) -> str:
         """The IRI of the model family ``name`` names, or a UsageError with the nearest families' slugs."""

@@ -250,9 +250,50 @@ def stamp(store: ox.Store, root: Path | None, verdict: str) -> Stamp:
     return Stamp(commit, len(store), len(files), verdict)
 
 
+@dataclass
+class Figures:
+    """The report's drawings and the analyses they show: the network's files (GraphML, GEXF, PNG, SVG,
+    network.md) and analysis, and the lineage of one family with its PNG and SVG."""
+
+    files: dict[str, bytes]
+    network: object | None  # llm_atlas.network.NetworkReport
+    lineage: object | None  # llm_atlas.lineage.FamilyLineage
+
+
+def figures_of(store: ox.Store, family: str | None, *, draw: bool = True) -> Figures:
+    """The figures of the report on ``store`` (``family``: the IRI of the family whose lineage is drawn, None for
+    the family whose releases have the most descendants); ``draw`` False: the analyses only, no files."""
+    from . import lineage, network
+
+    family = family or lineage.busiest_family(store)
+    found = lineage.family_lineage(store, family) if family is not None else None
+    if not draw:
+        return Figures({}, network.network_report(store, in_sample_only=True), found)
+    files, analysis = network.network_files(store, in_sample_only=True)
+    if found is not None:
+        from .lineage_drawing import lineage_drawings
+
+        drawn = lineage_drawings(found)
+        files["lineage.png"], files["lineage.svg"] = drawn["png"], drawn["svg"]
+    return Figures(files, analysis, found)
+
+
+# -- in a worker process (llm_atlas.worker): the drawings while the parent validates and answers the queries ------
+
+
+def load_drawing_libraries() -> None:
+    """Import matplotlib and the drawing modules (about a second), so that drawing can start at once later."""
+    from . import lineage_drawing, network_drawing  # noqa: F401
+
+
+def figures_on_store(store_dir: str, family: str | None) -> Figures:
+    """:func:`figures_of` on the store at ``store_dir``, opened read-only beside the parent's."""
+    return figures_of(ox.Store.read_only(store_dir), family)
+
+
 def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None, *, figures: bool = True,
                 root: Path | None = None, verdict: str = "valid", run: Callable[[SavedQuery], QueryResult] | None = None,
-                family: str | None = None) -> Report:
+                family: str | None = None, drawn: Callable[[], Figures] | None = None) -> Report:
     """Answer the report's queries on ``store`` and write ``report.md``, ``report.html``, the network's files and
     the lineage figure into ``out_dir`` (all or nothing), or only compute the answers when ``out_dir`` is None.
 
@@ -260,38 +301,38 @@ def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None
     releases have the most descendants (none drawn when no lineage edge reaches a family).
 
     ``run`` answers one saved query (default: in this process, on ``store``); the API runs them where a timeout
-    stops one that would never finish."""
-    from . import lineage, network
-
+    stops one that would never finish. ``drawn`` gives the figures (default: drawn here, after the queries); the
+    API draws them in another process while the queries run."""
     report = Report(stamp=stamp(store, root, verdict))
     for query in progress(selected(queries), desc="report", unit="query"):
         report.sections.append(Section(query, run(query) if run else run_query(store, query.text, bind_params(query, {}))))
     licence_query = next((q for q in queries if q.name == obligations.QUERY_NAME), None)
     if licence_query is not None:  # the licence chapter (llm-atlas licences has every conflict, with its evidence)
         report.licences = obligations.assess(store, licence_query)
-    family = family or lineage.busiest_family(store)
-    if family is not None:
-        report.lineage = lineage.family_lineage(store, family)
+    draw = figures and out_dir is not None
+    if drawn is not None and draw:
+        made = drawn()
+    elif figures:
+        made = figures_of(store, family, draw=draw)
+    else:  # no figures: the lineage's counts only
+        from . import lineage
+
+        family = family or lineage.busiest_family(store)
+        made = Figures({}, None, lineage.family_lineage(store, family) if family is not None else None)
+    report.lineage, report.network = made.lineage, made.network
     if out_dir is None:
-        if figures:
-            report.network = network.network_report(store, in_sample_only=True)
         return report
     out = check_out_dir(out_dir, "the report")
-    files: dict[str, bytes] = {}
-    if figures:
-        files, report.network = network.network_files(store, in_sample_only=True)
-        if report.lineage is not None:
-            from .lineage_drawing import lineage_drawings
-
-            drawn = lineage_drawings(report.lineage)
-            files["lineage.png"], files["lineage.svg"] = drawn["png"], drawn["svg"]
+    files = dict(made.files) if figures else {}
     files["report.md"] = report.to_markdown().encode("utf-8")
     files["report.html"] = report.to_html(files.get("collaboration.svg", b"").decode("utf-8"),
                                           files.get("lineage.svg", b"").decode("utf-8")).encode("utf-8")
-    names = ["report.md", "report.html"] + [name for name in network.NETWORK_FILES if name in files]
+    from .network import NETWORK_FILES
+
+    names = ["report.md", "report.html"] + [name for name in NETWORK_FILES if name in files]
     names += [name for name in LINEAGE_FILES if name in files]
     report.files = write_files(out, {name: files[name] for name in names})
     return report
 
 
-__all__ = ["Report", "Section", "Stamp", "make_report", "selected", "chapter_of", "how_it_counts", "CHAPTERS"]
+__all__ = ["Report", "Section", "Stamp", "Figures", "figures_of", "make_report", "selected", "chapter_of", "how_it_counts", "CHAPTERS"]

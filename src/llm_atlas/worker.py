@@ -54,6 +54,7 @@ class Worker:
         self._process: subprocess.Popen | None = None
         self._outbox: Connection | None = None
         self._inbox: Connection | None = None
+        self._sent = False  # a call was submitted and its result not read yet
 
     def _start(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -82,9 +83,26 @@ class Worker:
 
     def call(self, function: Callable, *args, timeout: float):
         """``function(*args)`` in the child; raises :class:`WorkerTimeout` or :class:`WorkerFailed`."""
+        self.submit(function, *args)
+        return self.result(timeout=timeout)
+
+    def submit(self, function: Callable, *args) -> None:
+        """Start ``function(*args)`` in the child and return at once (one call at a time: :meth:`result` next)."""
         self._start()
         try:
             self._outbox.send((function, args))
+        except (EOFError, OSError):
+            pass  # the child is gone: result() says so
+        except Exception as error:  # noqa: BLE001 - a function or argument that does not pickle
+            raise WorkerFailed(f"cannot hand {getattr(function, '__name__', function)!r} to the worker: {error}") from None
+        self._sent = True
+
+    def result(self, *, timeout: float):
+        """The value of the call :meth:`submit` started; raises :class:`WorkerTimeout` or :class:`WorkerFailed`."""
+        if not self._sent:
+            raise WorkerFailed("no call was started")
+        self._sent = False
+        try:
             ready = self._inbox.poll(timeout)
         except (EOFError, OSError):
             ready = True
@@ -109,6 +127,7 @@ class Worker:
                 self._process.kill()
             self._process.wait()
         self._process = self._outbox = self._inbox = None
+        self._sent = False
 
     def __enter__(self) -> "Worker":
         return self
