@@ -112,6 +112,17 @@ def clone_bundle(bundle: Path, into: Path) -> Path:
     return target
 
 
+def bundle_tip(repo: Path, bundle: Path) -> str:
+    """The commit the history ends at: the bundle's HEAD, else its first branch."""
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "-q", "HEAD^{commit}"], capture_output=True, check=False)
+    if head.returncode == 0:
+        return head.stdout.decode().strip()
+    refs = _git(repo, "for-each-ref", "--format=%(objectname)", "refs/heads", "refs/tags").decode().split()
+    if not refs:
+        raise UsageError(f"{bundle}: the bundle has no branch [history-bundle]")
+    return refs[0]
+
+
 class _Objects:
     """Git objects read through one ``git cat-file --batch``."""
 
@@ -195,8 +206,9 @@ def import_history(bundle: Path, root: Path, *, write: bool = True) -> HistoryRe
     bundle = Path(bundle)
     with tempfile.TemporaryDirectory(prefix="llm-atlas-history-") as tmp:
         repo = clone_bundle(bundle, Path(tmp))
-        report.commits = int(_git(repo, "rev-list", "--count", "HEAD").decode().strip() or 0)
-        log = _git(repo, "log", "--first-parent", "--reverse", "--format=%H %cI", "HEAD").decode().split("\n")
+        tip = bundle_tip(repo, bundle)
+        report.commits = int(_git(repo, "rev-list", "--count", tip).decode().strip() or 0)
+        log = _git(repo, "log", "--first-parent", "--reverse", "--format=%H %cI", tip).decode().split("\n")
         commits = [tuple(line.split(" ", 1)) for line in log if line.strip()]
         if not commits:
             raise UsageError(f"{bundle}: the bundle has no commits [history-bundle]")
