@@ -40,7 +40,18 @@ from ..namespaces import BASE
 from ..store import atomic_write_text
 from . import trig
 from .base import DCTERMS, OWL, PROV, RDFS, XSD, A, literal, slugify
-from .osai_index import CC_BY_4, INDEX_TITLE, INDEX_URL, PAPER_CITATION, INDEX_DOI, REPOSITORY, OsaiImporter, Snapshot, assessment_slug, read_system_bytes
+from .osai_index import (
+    CC_BY_4,
+    INDEX_DOI,
+    INDEX_TITLE,
+    INDEX_URL,
+    PAPER_CITATION,
+    REPOSITORY,
+    OsaiImporter,
+    Snapshot,
+    assessment_slug,
+    read_system_bytes,
+)
 from .reconcile import AtlasIndex, import_files_before
 from .run import ATLAS, RECORD_BASE, SOURCE_BASE, _Run
 
