@@ -57,6 +57,9 @@ COLUMNS = {
     "sample-by-type": ["organizationType", "organizations", "organizationList", "organizationTypeIri"],
     "study-sample": ["organization", "organizationType", "continent", "project", "governanceModel"],
     "descendants": ["depth", "descendant", "relation", "parent", "licence", "licenceCategory", "date", "descendantIri", "parentIri", "release"],
+    "osai-verdict-history": ["dimension", "openness", "was", "since", "commit", "record", "state", "release"],
+    "open-releases-on": ["released", "release", "licence", "licenceCategory", "releaseIri", "licenceIri", "date"],
+    "family-lineage-growth": ["date", "release", "relation", "base", "baseDate", "releaseIri", "baseIri", "family"],
     "ancestors": ["depth", "child", "relation", "ancestor", "licence", "licenceCategory", "date", "childIri", "ancestorIri", "release"],
     "trained-on": ["hops", "release", "via", "licence", "date", "releaseIri", "viaIri", "dataset"],
     "licence-changes-along-lineage": ["derivative", "relation", "base", "derivativeLicence", "baseLicence", "derivativeCategory", "baseCategory",
@@ -321,6 +324,9 @@ MAY_BE_EMPTY = {"entities-without-identifier"}
 # Queries about imported releases: they answer once imports/ holds the ecosystem's records (the curated graph
 # alone has no lineage between releases); tests/test_ecosystem_queries.py checks them on a fixture with imports.
 ECOSYSTEM_QUERIES = {"descendants", "ancestors", "trained-on", "licence-changes-along-lineage", "benchmark-results", "source-disagreements"}
+# ... and the queries across time, whose defaults name fixture releases and families and which read the OSAI history
+# (history/osai-index.trig, generated, not committed): tests/test_osai_history.py checks their rows on a fixture history
+ECOSYSTEM_QUERIES |= {"osai-verdict-history", "family-lineage-growth"}
 
 
 @pytest.mark.parametrize("name", LOCAL_QUERY_NAMES)

@@ -89,6 +89,7 @@ class Atlas:
 
     def close(self) -> None:
         """Release the in-memory copy of the store."""
+        self._views = None  # the as-of views made from it
         if self._memory is not None:
             self._memory = None
             gc.collect()
@@ -217,10 +218,42 @@ class Atlas:
             return self.saved_query(query)
         return query
 
-    def query(self, query: str | SavedQuery, params: dict[str, str] | None = None) -> QueryResult:
-        """Run a saved query (by name or object), a ``.rq`` file, or SPARQL text, on the store brought up to date."""
-        target = self._resolve(query)
+    def view(self, as_of: str | None = None, *, history: bool = False) -> ox.Store:
+        """The store a query runs on: the current atlas, or (``as_of``, an ISO date) the atlas as known on that date
+        (see :mod:`llm_atlas.asof`); ``history`` adds every state of the OSAI index's history, each in its own graph,
+        for questions across time (saved queries tagged ``history``). Views are made once per store and date."""
         store = self._fresh()
+        if as_of is None and not history:
+            return store
+        from . import asof
+
+        day = asof.parse_date(as_of) if as_of is not None else None
+        key = (id(store), day, history, asof.read_history(self.root) is not None and (self.root / asof.HISTORY_FILE).stat().st_mtime_ns)
+        views = getattr(self, "_views", None)
+        if views is None or views[0] != key[0]:
+            views = self._views = (key[0], {})
+        if key not in views[1]:
+            view = asof.as_of(store, self.root, day) if day is not None else None
+            result = view.store if view is not None else ox.Store()
+            if view is None:
+                result.bulk_extend(store.quads_for_pattern(None, None, None, None))
+            if history:
+                asof.add_history(result, self.root, day)
+            self.as_of_note = view.note() if view is not None else ""
+            views[1][key] = (result, self.as_of_note)
+        result, self.as_of_note = views[1][key]
+        return result
+
+    def query(self, query: str | SavedQuery, params: dict[str, str] | None = None, *, as_of: str | None = None) -> QueryResult:
+        """Run a saved query (by name or object), a ``.rq`` file, or SPARQL text, on the store brought up to date
+        (``as_of``: on the atlas as known on that ISO date). A saved query tagged ``history`` also sees every state of
+        the OSAI index's history (up to ``as_of``)."""
+        target = self._resolve(query)
+        if as_of is not None:
+            from .asof import parse_date
+
+            parse_date(as_of)  # a bad date is refused before anything is built
+        store = self.view(as_of, history=isinstance(target, SavedQuery) and "history" in target.tags)
         if isinstance(target, str):
             if params:
                 raise UsageError("--param applies to saved queries, which declare their parameters")
@@ -330,53 +363,75 @@ class Atlas:
         written = write_network_outputs(self._fresh(), out, include_inferred=include_inferred, analysis=analysis)
         return written, analysis[0]
 
-    def report(self, out_dir: str | os.PathLike | None = None, *, query_timeout: float = QUERY_TIMEOUT, family: str | None = None):
+    def report(self, out_dir: str | os.PathLike | None = None, *, query_timeout: float = QUERY_TIMEOUT, family: str | None = None,
+               as_of: str | None = None):
         """The main job: validate, answer the study's questions, draw the network and a family's lineage; written
         to ``out_dir`` (default: report/ in the checkout). Raises InvalidData, writing nothing, when the data is
         invalid or a saved query runs longer than ``query_timeout`` seconds (each runs in a worker process that is
-        stopped); UsageError when ``family`` (an IRI, ``model:<slug>`` or a slug) is not a model family of the atlas.
-        Without ``family`` the lineage drawn is the one of the family whose releases have the most descendants."""
+        stopped); UsageError when ``family`` (an IRI, ``model:<slug>`` or a slug) is not a model family of the atlas,
+        or ``as_of`` is not a date. Without ``family`` the lineage drawn is the one of the family whose releases have
+        the most descendants. With ``as_of`` (YYYY-MM-DD) the answers are over the atlas as known on that date."""
         from . import report as report_job
         from .outputs import check_out_dir
 
         out = Path(out_dir) if out_dir is not None else self.root / "report"
+        if as_of is not None:
+            from .asof import parse_date
+
+            parse_date(as_of)  # a bad date is refused before anything is checked or written
         check_out_dir(out, "the report")
+        scratch = None
         # the drawings take a process of their own: matplotlib loads while the data is validated, and the figures
         # are drawn while the saved queries run (on two cores the report takes the longer of the two, not both)
         with Worker() as worker, Worker() as drawer:
-            drawer.submit(report_job.load_drawing_libraries)
-            validation = self.validate()
-            if not validation.conforms:
-                raise InvalidData(validation.problems, validation.summary())
-            family_iri = self._family(family) if family is not None else None
-            warnings_count = sum(p.severity == "warning" for p in validation.problems)
-            verdict = f"valid ({validation.entities} entity files, 0 errors, {warnings_count} warnings)"
-            store = self.store
             try:
-                drawer.result(timeout=START_TIMEOUT)
-                drawer.submit(report_job.figures_on_store, str(self.store_dir), family_iri)
-            except (WorkerTimeout, WorkerFailed):
-                pass  # no drawing process: drawn() draws here
+                drawer.submit(report_job.load_drawing_libraries)
+                validation = self.validate()
+                if not validation.conforms:
+                    raise InvalidData(validation.problems, validation.summary())
+                family_iri = self._family(family) if family is not None else None
+                warnings_count = sum(p.severity == "warning" for p in validation.problems)
+                verdict = f"valid ({validation.entities} entity files, 0 errors, {warnings_count} warnings)"
+                store, store_dir = self.store, self.store_dir
+                if as_of is not None:  # the atlas as known then, on disk for the worker processes (removed afterwards)
+                    import tempfile
 
-            def run(query: SavedQuery) -> QueryResult:
-                where = f"{QUERIES_DIR}/{query.name}.rq"
+                    from .asof import materialize
+
+                    store = self.view(as_of)
+                    verdict += f"; answered {self.as_of_note}"
+                    scratch = tempfile.TemporaryDirectory(prefix="llm-atlas-asof-")
+                    store_dir = materialize(store, Path(scratch.name) / "store")
                 try:
-                    return run_query_isolated(worker, self.store_dir, query.text, bind_params(query, {}), timeout=query_timeout)
-                except WorkerTimeout:
-                    raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query ran longer than {query_timeout:g} s and "
-                                               "was stopped: make it selective enough to answer in seconds")], "a saved query did not finish") from None
-                except WorkerFailed as error:
-                    raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query could not be answered: {error}")],
-                                      "a saved query failed") from None
+                    drawer.result(timeout=START_TIMEOUT)
+                    drawer.submit(report_job.figures_on_store, str(store_dir), family_iri)
+                except (WorkerTimeout, WorkerFailed):
+                    pass  # no drawing process: drawn() draws here
 
-            def drawn() -> report_job.Figures:
-                try:
-                    return drawer.result(timeout=DRAWING_TIMEOUT)
-                except (WorkerTimeout, WorkerFailed):  # the drawing process failed: draw here, as without one
-                    return report_job.figures_of(store, family_iri)
+                def run(query: SavedQuery) -> QueryResult:
+                    where = f"{QUERIES_DIR}/{query.name}.rq"
+                    try:
+                        return run_query_isolated(worker, store_dir, query.text, bind_params(query, {}), timeout=query_timeout)
+                    except WorkerTimeout:
+                        raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query ran longer than {query_timeout:g} s and "
+                                                   "was stopped: make it selective enough to answer in seconds")], "a saved query did not finish") from None
+                    except WorkerFailed as error:
+                        raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query could not be answered: {error}")],
+                                          "a saved query failed") from None
 
-            return report_job.make_report(store, self.saved_queries(), out, root=self.root, verdict=verdict, run=run,
-                                          family=family_iri, drawn=drawn)
+                def drawn() -> report_job.Figures:
+                    try:
+                        return drawer.result(timeout=DRAWING_TIMEOUT)
+                    except (WorkerTimeout, WorkerFailed):  # the drawing process failed: draw here, as without one
+                        return report_job.figures_of(store, family_iri)
+
+                return report_job.make_report(store, self.saved_queries(), out, root=self.root, verdict=verdict, run=run,
+                                              family=family_iri, drawn=drawn)
+            finally:
+                worker.close()  # the children have the scratch store open
+                drawer.close()
+                if scratch is not None:
+                    scratch.cleanup()
 
     def _family(self, name: str) -> str:
         """The IRI of the model family ``name`` names, or a UsageError with the nearest families' slugs."""
@@ -444,6 +499,14 @@ class Atlas:
         record_import(self.root, report.source, Path(path), snapshots=Path(snapshots) if snapshots else None,
                       commit=version or report.snapshot_version or None)
         return report
+
+    def import_history(self, bundle: str | os.PathLike):
+        """Import every distinct state of the European Open Source AI Index's records from the git bundle of its history
+        into history/osai-index.trig (outside the build; ``--as-of`` reads it); returns the HistoryReport."""
+        from .importers.osai_history import import_history
+
+        self.close()
+        return import_history(Path(bundle), self.root)
 
     def import_osai(self, index_dir: Path, *, version: str | None = None, snapshots: str | os.PathLike | None = None):
         """Import the European Open Source AI Index into imports/osai-index.trig (the ``osai-index`` importer of the

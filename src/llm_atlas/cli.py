@@ -135,6 +135,8 @@ def _query_args(p):
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a parameter of a saved query")
     p.add_argument("--format", choices=QUERY_FORMATS, default="table", help="output format (json, xml, csv, tsv: SPARQL results formats)")
     p.add_argument("--endpoint", metavar="URL", help="run against a remote SPARQL endpoint (SPARQL 1.1 Protocol) instead of the embedded store")
+    p.add_argument("--as-of", metavar="DATE", help="answer over the atlas as known on DATE (YYYY-MM-DD): each import as of its snapshot "
+                                              "date, the OSAI index's history state valid then (docs/history.md)")
     p.add_argument("--atlas-graphs", action="store_true",
                    help="with --endpoint: query the union of the atlas graphs that publish wrote, even if the endpoint's default "
                         "graph has data (by default they are used when the default graph is empty)")
@@ -152,10 +154,12 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 def _query(atlas, args) -> int:
     target = args.expression if args.expression is not None else args.name
+    if args.endpoint and args.as_of:
+        raise UsageError("--as-of answers from the local atlas and its history: it does not go with --endpoint")
     if args.endpoint:
         result = atlas.remote_query(args.endpoint, target, _params(args.param), atlas_graphs=True if args.atlas_graphs else None)
     else:
-        result = atlas.query(target, _params(args.param))
+        result = atlas.query(target, _params(args.param), as_of=args.as_of)
     sys.stdout.write(result.render(args.format))
     return EXIT_OK
 
@@ -200,7 +204,8 @@ def _new(atlas, args) -> int:
 
 
 # llm_atlas.importers.REGISTRY's keys (and osai, the alias of osai-index), without importing the importers for --help
-IMPORT_SOURCES = ("scancode-licensedb", "hf-hub", "open-llm-leaderboard", "mot", "helm", "data-provenance", "osai-index", "osai")
+IMPORT_SOURCES = ("scancode-licensedb", "hf-hub", "open-llm-leaderboard", "mot", "helm", "data-provenance", "osai-index", "osai",
+                  "osai-index-history")
 
 
 def _import_args(p):
@@ -216,6 +221,12 @@ def _import_args(p):
 
 
 def _import(atlas, args) -> int:
+    if args.dataset == "osai-index-history":  # the index's git bundle: every state, into history/osai-index.trig
+        result = atlas.import_history(Path(args.path))
+        sys.stdout.write(result.to_text())
+        if args.format != "text":
+            sys.stdout.write(render(result.skipped, args.format))
+        return EXIT_OK
     result = atlas.import_source(args.dataset, Path(args.path), version=args.snapshot, snapshots=args.snapshots)
     sys.stdout.write(result.to_text())
     if args.format != "text":
@@ -279,13 +290,15 @@ def _serve_args(p):
     p.add_argument("--max-rows", type=int, default=10_000, help="rows returned at most; more are cut and flagged (default 10000)")
     p.add_argument("--cors", metavar="ORIGIN", help="allow cross-origin requests from ORIGIN (comma-separated, or *); off by default")
     p.add_argument("--reload", action="store_true", help="watch the checkout and serve each change as soon as it builds")
+    p.add_argument("--as-of", metavar="DATE", help="answer over the atlas as known on DATE (YYYY-MM-DD): each import as of its snapshot "
+                                              "date, the OSAI index's history state valid then (docs/history.md)")
 
 
 def _serve(atlas, args) -> int:
     if args.timeout <= 0 or args.max_rows < 1 or not 0 <= args.port <= 65535:
         raise UsageError("--timeout must be positive, --max-rows at least 1 and --port a port number")
     return atlas.serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors,
-                       reload=args.reload)
+                       reload=args.reload, as_of=args.as_of)
 
 
 def _network_args(p):
@@ -313,12 +326,14 @@ def _report_args(p):
                    help="stop a saved query that runs longer than this (default 60): it is reported as broken")
     p.add_argument("--family", metavar="FAMILY", help="the model family whose lineage the ecosystem chapter draws (model:<slug>, a slug "
                                                      "or an IRI; default: the family whose releases have the most descendants)")
+    p.add_argument("--as-of", metavar="DATE", help="answer over the atlas as known on DATE (YYYY-MM-DD): each import as of its snapshot "
+                                              "date, the OSAI index's history state valid then (docs/history.md)")
 
 
 def _report(atlas, args) -> int:
     if args.query_timeout <= 0:
         raise UsageError("--query-timeout must be positive")
-    report = atlas.report(args.out, query_timeout=args.query_timeout, family=args.family)
+    report = atlas.report(args.out, query_timeout=args.query_timeout, family=args.family, as_of=args.as_of)
     sys.stdout.write(report.to_text())
     for path in report.files:
         print(f"wrote {path}", file=sys.stderr)

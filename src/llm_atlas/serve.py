@@ -122,7 +122,7 @@ class AtlasServer:
                  queue: int = DEFAULT_QUEUE, max_body: int = DEFAULT_MAX_BODY,
                  max_connections: int = DEFAULT_MAX_CONNECTIONS, engine_memory: int | None = DEFAULT_ENGINE_MEMORY,
                  head_timeout: float = DEFAULT_HEAD_TIMEOUT, body_timeout: float = DEFAULT_BODY_TIMEOUT,
-                 sandbox: bool = True, in_memory: bool = True, reload: bool = False, log: bool = False):
+                 sandbox: bool = True, in_memory: bool = True, reload: bool = False, log: bool = False, as_of: str | None = None):
         from .guard_process import GuardProcess
         from .http_app import AtlasApp, Settings, load_static, protocol_with_head_deadline
         from .pages import PageData, Pages
@@ -132,7 +132,14 @@ class AtlasServer:
             raise ValueError("the timeout must be positive")
         if max_rows < 1:
             raise ValueError("max_rows must be at least 1")
+        if as_of is not None:
+            from .asof import parse_date
+
+            parse_date(as_of)
+            if reload:
+                raise UsageError("--as-of serves the atlas as known on a past date: it does not go with --reload")
         self.atlas = atlas
+        self.as_of = as_of
         self.timeout = float(timeout)
         self.max_rows = int(max_rows)
         self.max_body = int(max_body)
@@ -149,7 +156,16 @@ class AtlasServer:
         try:
             # queries at the engine at once: two per core, so that our side of one overlaps the engine's of another
             self.concurrency = workers or max(2, min(8, 2 * (os.cpu_count() or 1)))
-            self.engine = QueryEngine(checkpoint(atlas.store_dir, self.workdir / "checkpoint-0"), concurrency=self.concurrency,
+            source = atlas.store_dir
+            if as_of is not None:  # the atlas as known then, written once into the server's own folder
+                from .asof import materialize
+
+                view = atlas.view(as_of)
+                self.warning = "; ".join(filter(None, (self.warning, f"serving the atlas {atlas.as_of_note}")))
+                atlas.close()
+                source = materialize(view, self.workdir / "as-of-store")
+                del view
+            self.engine = QueryEngine(checkpoint(source, self.workdir / "checkpoint-0"), concurrency=self.concurrency,
                                       queue=queue, timeout=self.timeout, max_rows=self.max_rows, memory=engine_memory,
                                       sandbox=sandbox, in_memory=in_memory, log=self.workdir / "engine.log").start()
             # the guard reads a query in a millisecond; the bound is for hostile texts, not for a busy machine
@@ -318,7 +334,7 @@ def _uvloop():
 def serve(atlas, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, timeout: float = DEFAULT_TIMEOUT,
           max_rows: int = DEFAULT_MAX_ROWS, cors: str | None = None, workers: int | None = None,
           queue: int = DEFAULT_QUEUE, max_body: int = DEFAULT_MAX_BODY, reload: bool = False, log: bool = True,
-          ready: Callable[[AtlasServer], None] | None = None) -> int:
+          ready: Callable[[AtlasServer], None] | None = None, as_of: str | None = None) -> int:
     """Serve the atlas until interrupted (Ctrl-C or SIGTERM); returns the exit code (0).
 
     ``atlas`` is an :class:`llm_atlas.Atlas`; its store is brought up to date first. Raises
@@ -327,7 +343,7 @@ def serve(atlas, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, timeout:
     from .sandbox import NETWORK_ABI, landlock_abi
 
     server = AtlasServer(atlas, host=host, port=port, timeout=timeout, max_rows=max_rows, cors=cors, workers=workers,
-                         queue=queue, max_body=max_body, reload=reload, log=log)
+                         queue=queue, max_body=max_body, reload=reload, log=log, as_of=as_of)
     notes = [server.warning] if server.warning else []
     if host not in ("127.0.0.1", "localhost", "::1"):
         notes.append(f"note: listening on {host}, not only on this machine; the endpoint is read-only and bounded, "

@@ -209,16 +209,66 @@ def _line(node) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
 
 
+# Earlier layouts of the system files (the index's history, see llm_atlas.importers.osai_history), by the key that
+# shows them: 2023-2024 files describe a ``project:`` with dimensions named after the first paper (llmdata,
+# rlweights, ...); the "yaml 2.0" files of October 2024 nest ``datasources:`` and ``weights:``; ``architecture``
+# became ``hardware_architecture`` in 2025. Read with ``old_layouts``, each is renamed to the current key,
+# keeping its line, so that one reader and one vocabulary serve every state of the history.
+OLD_KEYS = {"project": "system", "opencode": "trainingcode", "llmdata": "datasources_basemodel",
+            "llmweights": "weights_basemodel", "rldata": "datasources_endmodel", "rlweights": "weights_endmodel",
+            "license": "licenses", "architecture": "hardware_architecture"}
+OLD_SYSTEM_KEYS = {"llmbase": "basemodelname", "license": "endmodellicense"}
+
+
+def upgrade_layout(node) -> tuple[object, str]:
+    """A system file's YAML mapping node with the keys of an earlier layout renamed to the current ones, and which
+    layout it was ("current", "project" for the 2023-2024 layout, "nested" for yaml 2.0, "architecture")."""
+    if not isinstance(node, yaml.MappingNode):
+        return node, "current"
+    keys = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    layout = "project" if "project" in keys else "current"
+    pairs = []
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            pairs.append((key, value))
+            continue
+        nested = isinstance(value, yaml.MappingNode) and key.value not in ("system", "org", "project") and value.value and all(
+            isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.MappingNode) for k, v in value.value)
+        if nested:  # datasources: {basemodel: {class: ...}} -> datasources_basemodel: {class: ...}
+            layout = "nested" if layout == "current" else layout
+            for sub_key, sub_value in value.value:
+                pairs.append((yaml.ScalarNode(sub_key.tag, f"{key.value}_{sub_key.value}", sub_key.start_mark, sub_key.end_mark), sub_value))
+            continue
+        name = OLD_KEYS.get(key.value, key.value)
+        if name == "licenses" and not isinstance(value, yaml.MappingNode):
+            name = key.value
+        if key.value == "architecture" and layout == "current":
+            layout = "architecture"
+        if name in ("system",) and isinstance(value, yaml.MappingNode) and key.value == "project":
+            value = yaml.MappingNode(value.tag, [
+                (yaml.ScalarNode(k.tag, OLD_SYSTEM_KEYS.get(k.value, k.value), k.start_mark, k.end_mark) if isinstance(k, yaml.ScalarNode) else k, v)
+                for k, v in value.value], value.start_mark, value.end_mark)
+        pairs.append((yaml.ScalarNode(key.tag, name, key.start_mark, key.end_mark) if name != key.value else key, value))
+    return yaml.MappingNode(node.tag, pairs, node.start_mark, node.end_mark), layout
+
+
 def read_system(path: Path, display: str, vocabulary: Vocabulary) -> System | list[Problem]:
     """A system file read and checked, or the problems that make it unusable (with line and column)."""
+    try:
+        data_bytes = path.read_bytes()
+    except OSError as error:
+        return [Problem(display, 0, 0, "osai-yaml", f"cannot read the file: {error.strerror or error}")]
+    return read_system_bytes(data_bytes, path.name, display, vocabulary)
+
+
+def read_system_bytes(data_bytes: bytes, file: str, display: str, vocabulary: Vocabulary, *, old_layouts: bool = False,
+                      layouts: dict | None = None) -> System | list[Problem]:
+    """A system file's bytes read and checked (``file``: its name in the index); ``old_layouts``: earlier layouts of
+    the files are read too (:func:`upgrade_layout`), counted by layout in ``layouts``."""
 
     def problem(rule: str, message: str, line: int = 0, col: int = 0, severity: str = "error") -> Problem:
         return Problem(display, line, col, rule, message, severity)
 
-    try:
-        data_bytes = path.read_bytes()
-    except OSError as error:
-        return [problem("osai-yaml", f"cannot read the file: {error.strerror or error}")]
     if len(data_bytes) > MAX_FILE_BYTES:
         return [problem("osai-yaml", f"the file is {len(data_bytes)} bytes; a system file is a few KiB (limit {MAX_FILE_BYTES})")]
     try:
@@ -230,6 +280,10 @@ def read_system(path: Path, display: str, vocabulary: Vocabulary) -> System | li
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if old_layouts and node is not None:
+            node, layout = upgrade_layout(node)
+            if layouts is not None:
+                layouts[layout] = layouts.get(layout, 0) + 1
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark, context = error.problem_mark or error.context_mark, error.context_mark
@@ -321,7 +375,7 @@ def read_system(path: Path, display: str, vocabulary: Vocabulary) -> System | li
     licence = _scalar(system.get("endmodellicense")) or _scalar(system.get("endmodel license"))
     tags = {key: match.group(1).strip() for key, pattern in TAGS.items() if (match := re.search(pattern, text, re.MULTILINE))}
     return System(
-        file=path.name,
+        file=file,
         path=display,
         line=_line(nodes["system"][0])[0] if "system" in nodes else 1,
         name=name,
