@@ -1,0 +1,165 @@
+"""Openness under several frameworks from one set of facts: the saved query's goldens on a fixture atlas with
+both indexes imported, each verdict path of :mod:`llm_atlas.openness` on hand-made facts, the command and the
+release page."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from llm_atlas import Atlas
+from llm_atlas.cli import main
+from llm_atlas.errors import UsageError
+from llm_atlas.openness import (
+    DIFFERENT_FACTS,
+    MOT,
+    OSAI,
+    OWN_RULES,
+    Fact,
+    assess_release,
+    mof,
+    osai_from,
+    osaid,
+    read_rules,
+)
+
+from .conftest import FIXTURES, ROOT, check_golden, make_checkout
+
+GOLDENS = Path(__file__).resolve().parent / "goldens" / "openness"
+SNAPSHOTS = FIXTURES / "openness"
+C = "https://w3id.org/llm-atlas/ontology/openness-component/"
+D = "https://w3id.org/llm-atlas/ontology/openness-dimension/"
+WEIGHTS_7B = "https://w3id.org/llm-atlas/model/wlab-weights-7b"
+
+
+@pytest.fixture(scope="module")
+def open_atlas(tmp_path_factory):
+    from llm_atlas.importers import import_source
+
+    base = tmp_path_factory.mktemp("openness")
+    checkout = make_checkout(base / "atlas")
+    for source in ("scancode-licensedb", "mot", "osai-index"):  # the sources' descriptions, as the real graph has them
+        shutil.copyfile(ROOT / "graph" / "source" / f"{source}.ttl", checkout / "graph" / "source" / f"{source}.ttl")
+    for source, path in (("scancode-licensedb", SNAPSHOTS), ("mot", SNAPSHOTS / "mot"), ("osai-index", SNAPSHOTS / "osai")):
+        import_source(source, path, checkout)
+    atlas = Atlas.open(checkout, base / "store")
+    atlas.build()
+    yield atlas
+    atlas.close()
+
+
+@pytest.fixture(scope="module")
+def rules(open_atlas):
+    return read_rules(open_atlas.store)
+
+
+def test_component_facts_match_the_golden(open_atlas, update_goldens):
+    result = open_atlas.query("openness-components")
+    check_golden(GOLDENS / "openness-components.tsv", result.render("tsv"), update_goldens)
+
+
+def test_the_crosswalk_matches_the_golden(open_atlas, tmp_path, update_goldens):
+    written, walk = open_atlas.openness_crosswalk(tmp_path / "out")
+    assert sorted(p.name for p in written) == sorted(["openness-crosswalk.md", "openness-crosswalk.html", "openness-crosswalk.csv",
+                                                      "openness-mismatches.csv"])
+    for name in ("openness-crosswalk.csv", "openness-mismatches.csv"):
+        check_golden(GOLDENS / name, (tmp_path / "out" / name).read_text(encoding="utf-8"), update_goldens)
+    assert [r.label for r in walk.releases] == ["Open-1B", "Weights-7B"]
+    assert walk.mot_only == 1
+
+
+def test_the_fixture_releases_get_the_expected_verdicts(open_atlas):
+    open_1b = open_atlas.openness("openlab-open-1b")
+    assert [v.value for v in open_1b.verdicts[MOT][:2]] == ["Class I", "meets"]
+    assert not open_1b.mismatches
+    weights = open_atlas.openness(WEIGHTS_7B)
+    assert weights.verdicts[MOT][0].value == "Class III (conditional)"
+    kinds = {(m.framework, m.kind) for m in weights.mismatches}
+    assert ("OSAI licences", OWN_RULES) in kinds  # rated open, end model under a Llama licence
+    assert ("MOF data card", OWN_RULES) in kinds  # not included, yet a location
+    assert ("MOF", DIFFERENT_FACTS) in kinds  # the tool: weights under Apache-2.0 (conditional Class III); the index: a Llama licence
+    assert ("OSAI datasheet", DIFFERENT_FACTS) in kinds  # the index: partial; the tool: not included
+    assert ("OSAI training code", DIFFERENT_FACTS) not in kinds  # both say published (the licence is another dimension)
+
+
+def test_an_unknown_release_is_a_usage_error_with_the_nearest_name(open_atlas, capsys):
+    with pytest.raises(UsageError, match="did you mean model:wlab-weights-7b"):
+        open_atlas.openness("wlab-weights-7c")
+    assert main(["--root", str(open_atlas.root), "--store", str(open_atlas.store_dir), "openness", "wlab-weights-7c"]) == 2
+
+
+def test_the_command_prints_facts_verdicts_and_why(open_atlas, capsys):
+    assert main(["--root", str(open_atlas.root), "--store", str(open_atlas.store_dir), "openness", "model:wlab-weights-7b"]) == 0
+    out = capsys.readouterr().out
+    assert "## Component facts: Model Openness Tool" in out and "## Component facts: European Open Source AI Index" in out
+    assert "- MOF: Class III (conditional)" in out and "final model weights under an open licence" in out
+    assert "[inconsistent with its own rules]" in out
+
+
+def test_the_command_wants_a_release_or_the_crosswalk(open_atlas, capsys):
+    assert main(["--root", str(open_atlas.root), "--store", str(open_atlas.store_dir), "openness"]) == 2
+
+
+# -- each verdict path on hand-made facts -------------------------------------------------------------------------
+
+
+def fact(component, published="yes", status="open", source=MOT, location=""):
+    return Fact("urn:r", source, C + component, published, status, "", "", location, "", "", "urn:rec", "urn:node")
+
+
+def facts(source=MOT, **overrides):
+    every = {c: fact(c, source=source) for c in ("model-architecture", "data-preprocessing-code", "training-code", "inference-code",
+                                                 "evaluation-code", "model-parameters-final", "model-parameters-intermediate", "datasets",
+                                                 "evaluation-data", "model-card", "data-card", "technical-report", "research-paper",
+                                                 "evaluation-results")}
+    for name, value in overrides.items():
+        name = name.replace("_", "-")
+        if value is None:
+            every.pop(name)
+        else:
+            every[name] = fact(name, *value, source=source)
+    return {C + k: v for k, v in every.items()}
+
+
+def test_mof_classes_follow_the_required_components(rules):
+    assert mof(facts(), rules, strict=True).value == "Class I"
+    assert mof(facts(datasets=("no", "")), rules, strict=True).value == "Class II"
+    assert mof(facts(evaluation_code=("yes", "not stated")), rules, strict=True).value == "Class III"
+    assert mof(facts(model_card=("no", ""), model_parameters_final=("yes", "not open")), rules, strict=True).value == "none"
+    conditional = mof(facts(model_card=("no", "")), rules, strict=True)
+    assert conditional.value == "Class III (conditional)" and conditional.definite
+
+
+def test_mof_cannot_tell_when_a_source_does_not_describe_a_required_component(rules):
+    assert mof(facts(evaluation_code=None), rules, strict=True).value == "Class III"  # the tool: missing
+    higher = mof(facts(evaluation_code=None), rules, strict=False)
+    assert higher.value == "Class III or higher" and not higher.definite
+    unsure = mof(facts(evaluation_results=None, model_parameters_final=None), rules, strict=False)
+    assert unsure.value == "cannot tell" and not unsure.definite
+
+
+def test_osaid_meets_fails_or_cannot_tell(rules):
+    assert osaid(facts(), rules).value == "meets"
+    assert osaid(facts(datasets=("no", "")), rules).value == "meets"  # the data card is data information
+    failed = osaid(facts(training_code=("yes", "not open")), rules)
+    assert failed.value == "does not meet" and any("training code" in w for w in failed.why)
+    assert osaid(facts(inference_code=None), rules).value == "cannot tell"
+    assert osaid(facts(model_parameters_final=("yes", "not stated")), rules).value == "cannot tell"
+
+
+def test_osai_classes_from_component_facts(rules):
+    classes = {v.framework: v.value for v in osai_from(facts(datasets=("no", ""), training_code=("yes", "not open")), rules)}
+    assert classes["OSAI base model training data"] == "closed"
+    assert classes["OSAI training code"] == "open"
+    assert classes["OSAI licences"] == "partial"
+
+
+def test_a_published_class_the_other_index_s_facts_do_not_give_is_a_mismatch(rules):
+    mot = list(facts(training_code=("no", "")).values())
+    osai = [fact("training-code", source=OSAI), fact("model-parameters-final", source=OSAI)]
+    published = {D + "training-code": ("open", "urn:j")}
+    result = assess_release("urn:r", "R", mot + osai, rules, published)
+    assert [(m.framework, m.kind, m.published, m.derived) for m in result.mismatches] == [("OSAI training code", DIFFERENT_FACTS, "open", "partial")]  # preprocessing code published, training code not
+    assert result.comparisons["OSAI"] == (0, 1)
