@@ -14,7 +14,7 @@ from .conftest import ROOT
 PACKAGE = ROOT / "src" / "llm_atlas"
 RANK = {"CLI": 4, "API": 3, "composite jobs": 2, "jobs": 1, "core": 0}
 # Modules that are one job between them: a job may import its own parts.
-FAMILIES = [{"network", "network_drawing"}, {"serve", "pages", "http_app", "sparql_protocol", "guard_process", "query_engine", "sandbox"}, {"__init__", "api"}, {"__main__", "cli"}, {"check", "import_provenance"}]
+FAMILIES = [{"network", "network_drawing"}, {"lineage", "lineage_drawing"}, {"serve", "pages", "http_app", "sparql_protocol", "guard_process", "query_engine", "sandbox"}, {"__init__", "api"}, {"__main__", "cli"}, {"check", "import_provenance"}]
 
 
 @cache

@@ -37,7 +37,7 @@ import pyoxigraph as ox
 from . import build as build_job
 from .errors import InvalidData, Problem, StaleStoreWarning, UnknownTermWarning, UsageError
 from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, file_stats, find_root
-from .namespaces import BASE, RDF_TYPE, curie
+from .namespaces import BASE, ONTOLOGY, RDF_TYPE, curie
 from .query import QueryResult, SavedQuery, bind_params, load_saved_queries, parse_saved_query, run_query, run_query_isolated
 from .staging import refuse_committed_store, stage
 from .store import dump_dir, has_dump, load_dump, read_manifest
@@ -329,16 +329,19 @@ class Atlas:
         written = write_network_outputs(self._fresh(), out, include_inferred=include_inferred, analysis=analysis)
         return written, analysis[0]
 
-    def report(self, out_dir: str | os.PathLike | None = None, *, query_timeout: float = QUERY_TIMEOUT):
-        """The main job: validate, answer the study's questions, draw the network; written to ``out_dir``
-        (default: report/ in the checkout). Raises InvalidData, writing nothing, when the data is invalid or a
-        saved query runs longer than ``query_timeout`` seconds (each runs in a worker process that is stopped)."""
+    def report(self, out_dir: str | os.PathLike | None = None, *, query_timeout: float = QUERY_TIMEOUT, family: str | None = None):
+        """The main job: validate, answer the study's questions, draw the network and a family's lineage; written
+        to ``out_dir`` (default: report/ in the checkout). Raises InvalidData, writing nothing, when the data is
+        invalid or a saved query runs longer than ``query_timeout`` seconds (each runs in a worker process that is
+        stopped); UsageError when ``family`` (an IRI, ``model:<slug>`` or a slug) is not a model family of the atlas.
+        Without ``family`` the lineage drawn is the one of the family whose releases have the most descendants."""
         from . import report as report_job
         from .outputs import check_out_dir
 
         out = Path(out_dir) if out_dir is not None else self.root / "report"
         check_out_dir(out, "the report")
         validation = self.validate()
+        family_iri = self._family(family) if family is not None else None
         if not validation.conforms:
             raise InvalidData(validation.problems, validation.summary())
         warnings_count = sum(p.severity == "warning" for p in validation.problems)
@@ -356,7 +359,24 @@ class Atlas:
                     raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query could not be answered: {error}")],
                                       "a saved query failed") from None
 
-            return report_job.make_report(store, self.saved_queries(), out, root=self.root, verdict=verdict, run=run)
+            return report_job.make_report(store, self.saved_queries(), out, root=self.root, verdict=verdict, run=run,
+                                          family=family_iri)
+
+    def _family(self, name: str) -> str:
+        """The IRI of the model family ``name`` names, or a UsageError with the nearest families' slugs."""
+        from .lineage import expand_family
+
+        iri = expand_family(name)
+        store = self.store
+        family_class = ox.NamedNode(ONTOLOGY + "ModelFamily")
+        rdf_type = ox.NamedNode(RDF_TYPE)
+        if any(True for _ in store.quads_for_pattern(ox.NamedNode(iri), rdf_type, family_class)):
+            return iri
+        slugs = sorted({q.subject.value.removeprefix(BASE + "model/") for q in store.quads_for_pattern(None, rdf_type, family_class)
+                        if isinstance(q.subject, ox.NamedNode)})
+        hint = did_you_mean(name.removeprefix("model:"), slugs)
+        raise UsageError(f"--family {name}: no model family of the atlas has this name" + (f"; {hint}" if hint else
+                         f" (families: {', '.join(slugs[:12])}{', ...' if len(slugs) > 12 else ''})"))
 
     def licences(self, out_dir: str | os.PathLike | None = None):
         """Licence obligations along lineage: what each base's licence requires of its derivatives, the verdict on

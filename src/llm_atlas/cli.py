@@ -311,12 +311,14 @@ def _report_args(p):
     _problems_format(p)
     p.add_argument("--query-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="stop a saved query that runs longer than this (default 60): it is reported as broken")
+    p.add_argument("--family", metavar="FAMILY", help="the model family whose lineage the ecosystem chapter draws (model:<slug>, a slug "
+                                                     "or an IRI; default: the family whose releases have the most descendants)")
 
 
 def _report(atlas, args) -> int:
     if args.query_timeout <= 0:
         raise UsageError("--query-timeout must be positive")
-    report = atlas.report(args.out, query_timeout=args.query_timeout)
+    report = atlas.report(args.out, query_timeout=args.query_timeout, family=args.family)
     sys.stdout.write(report.to_text())
     for path in report.files:
         print(f"wrote {path}", file=sys.stderr)

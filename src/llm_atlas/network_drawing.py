@@ -7,19 +7,18 @@ changes no global matplotlib state; the same graph gives the same bytes. Only th
 
 from __future__ import annotations
 
-import io
 import math
 import textwrap
 from collections import defaultdict
 from pathlib import Path
 
 import networkx as nx
-from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from .drawing import figure_bytes
 from .network import COLLABORATION, PROJECT_ARTIFACT, RELATIONS, _governance_rank, aggregate
 
 # Colours: Okabe-Ito / ColorBrewer tones that stay apart for colour-blind readers; edges darker than nodes.
@@ -60,7 +59,6 @@ ARTIFACT_COLOURS = {
 }
 FALLBACK_COLOURS = ("#bc80bd", "#d9d9d9", "#ffed6f", "#a6cee3", "#b2df8a")
 
-SVG_RC = {"svg.hashsalt": "llm-atlas", "svg.id": "llm-atlas-network", "svg.fonttype": "none", "font.family": "DejaVu Sans"}
 
 
 # -- drawing ---------------------------------------------------------------------------------------------
@@ -83,27 +81,11 @@ def drawing_bytes(graph: nx.Graph, fmt: str, *, title: str | None = None) -> byt
 def drawings(graph: nx.Graph, formats: tuple[str, ...] = ("png", "svg"), *, title: str | None = None) -> dict[str, bytes]:
     """The drawing in each of ``formats`` (``png``, ``svg``), laid out and drawn once (the layout and the label
     placement are most of the time a report takes on the real graph)."""
-    for fmt in formats:
-        if fmt not in ("png", "svg"):
-            raise ValueError(f"cannot draw as {fmt}: use png or svg")
     kind = graph.graph.get("kind")
     if kind is None:
         kind = PROJECT_ARTIFACT if any("bipartite" in d for _, d in graph.nodes(data=True)) else COLLABORATION
-    found = {}
-    with rc_context(SVG_RC):
-        if kind == PROJECT_ARTIFACT:
-            figure = _draw_project_artifact(graph, title)
-        else:
-            figure = _draw_collaboration(graph, title)
-        FigureCanvasAgg(figure)
-        for fmt in formats:
-            buffer = io.BytesIO()
-            if fmt == "svg":
-                figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-            else:
-                figure.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
-            found[fmt] = buffer.getvalue()
-    return found
+    draw_figure = _draw_project_artifact if kind == PROJECT_ARTIFACT else _draw_collaboration
+    return figure_bytes(lambda: draw_figure(graph, title), formats)
 
 
 def _colour(mapping: dict[str, str], key: str | None, default: str) -> str:

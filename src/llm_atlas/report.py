@@ -56,6 +56,8 @@ CHAPTERS: tuple[tuple[str, str, str], ...] = (
                                                         "from it, and whether their recorded licences keep it."),
 )
 NETWORK_HEADING = "Collaboration network"
+LINEAGE_HEADING = "Lineage of a family"
+LINEAGE_FILES = ("lineage.png", "lineage.svg")
 
 
 def chapter_of(query: SavedQuery) -> str | None:
@@ -122,6 +124,7 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     network: object | None = None  # llm_atlas.network.NetworkReport
     licences: object | None = None  # llm_atlas.obligations.Assessment, rendered by llm_atlas.licences.report_section
+    lineage: object | None = None  # llm_atlas.lineage.FamilyLineage, drawn in lineage.svg / lineage.png
     stamp: Stamp | None = None
     files: list[Path] = field(default_factory=list)
 
@@ -129,7 +132,8 @@ class Report:
         found = []
         for key, heading, about in CHAPTERS:
             sections = [s for s in self.sections if chapter_of(s.query) == key]
-            if sections or (key == "RQ1" and self.network is not None) or (key == "licences" and self.licences is not None):
+            if (sections or (key == "RQ1" and self.network is not None) or (key == "licences" and self.licences is not None)
+                    or (key == "ecosystem" and self.lineage is not None)):
                 found.append((key, heading, about, sections))
         return found
 
@@ -144,6 +148,9 @@ class Report:
             if key == "RQ1" and self.network is not None:
                 out.append(f"== {NETWORK_HEADING}")
                 out.append(self.network.to_markdown(level=3))
+            if key == "ecosystem" and self.lineage is not None:
+                out.append(f"== {LINEAGE_HEADING}")
+                out.append(self.lineage.caption())
             if key == "licences" and self.licences is not None:
                 from .licences import LicenceReport
 
@@ -170,6 +177,10 @@ class Report:
                 out += [f"Query: `queries/{q.name}.rq`", ""]
             if key == "RQ1" and self.network is not None:
                 out += ["![Collaboration network](collaboration.svg)", "", self.network.to_markdown(level=3)]
+            if key == "ecosystem" and self.lineage is not None:
+                out += [f"### {md_escape(LINEAGE_HEADING)}", "", f"![Lineage of {md_escape(self.lineage.label)}](lineage.svg)", "",
+                        self.lineage.to_markdown(), "Query: `queries/descendants.rq` (every descendant of a release, with its licence "
+                        "and date); `llm-atlas report --family FAMILY` draws another family.", ""]
             if key == "licences" and self.licences is not None:
                 from .licences import report_section
 
@@ -190,13 +201,16 @@ class Report:
         table = md_table([result.variables[i] for i in columns], rows, numeric)
         return table + ("" if rows else "\n_no rows_\n")
 
-    def to_html(self, figure_svg: str = "") -> str:
+    def to_html(self, figure_svg: str = "", lineage_svg: str = "") -> str:
         body = to_html(self.to_markdown())
-        if figure_svg:  # the drawing inline, so the page stands alone
-            svg = figure_svg[figure_svg.find("<svg"):] if "<svg" in figure_svg else figure_svg
+        if figure_svg:  # the drawings inline, so the page stands alone
             body = body.replace('<img src="collaboration.svg" alt="Collaboration network">',
-                                f"<figure>{svg}<figcaption>The collaboration network: organisations by type and governance "
-                                "family, lines by collaboration kind (dashed: inferred by the atlas).</figcaption></figure>")
+                                f"<figure>{_svg_element(figure_svg)}<figcaption>The collaboration network: organisations by type "
+                                "and governance family, lines by collaboration kind (dashed: inferred by the atlas).</figcaption></figure>")
+        if lineage_svg and self.lineage is not None:
+            body = re.sub(r'<img src="lineage\.svg" alt="[^"]*">',
+                          lambda _: f"<figure>{_svg_element(lineage_svg)}<figcaption>{html.escape(self.lineage.caption())}</figcaption></figure>",
+                          body)
         return "\n".join([
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -211,6 +225,11 @@ class Report:
             body,
             "</body></html>",
         ]) + "\n"
+
+
+def _svg_element(svg: str) -> str:
+    """The <svg> element of an SVG file (without the XML declaration and doctype), to inline in a page."""
+    return svg[svg.find("<svg"):] if "<svg" in svg else svg
 
 
 def stamp(store: ox.Store, root: Path | None, verdict: str) -> Stamp:
@@ -232,13 +251,17 @@ def stamp(store: ox.Store, root: Path | None, verdict: str) -> Stamp:
 
 
 def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None, *, figures: bool = True,
-                root: Path | None = None, verdict: str = "valid", run: Callable[[SavedQuery], QueryResult] | None = None) -> Report:
-    """Answer the report's queries on ``store`` and write ``report.md``, ``report.html`` and the network's
-    files into ``out_dir`` (all or nothing), or only compute the answers when ``out_dir`` is None.
+                root: Path | None = None, verdict: str = "valid", run: Callable[[SavedQuery], QueryResult] | None = None,
+                family: str | None = None) -> Report:
+    """Answer the report's queries on ``store`` and write ``report.md``, ``report.html``, the network's files and
+    the lineage figure into ``out_dir`` (all or nothing), or only compute the answers when ``out_dir`` is None.
+
+    ``family`` (an IRI) is the family whose lineage the ecosystem chapter draws; by default the family whose
+    releases have the most descendants (none drawn when no lineage edge reaches a family).
 
     ``run`` answers one saved query (default: in this process, on ``store``); the API runs them where a timeout
     stops one that would never finish."""
-    from . import network
+    from . import lineage, network
 
     report = Report(stamp=stamp(store, root, verdict))
     for query in progress(selected(queries), desc="report", unit="query"):
@@ -246,6 +269,9 @@ def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None
     licence_query = next((q for q in queries if q.name == obligations.QUERY_NAME), None)
     if licence_query is not None:  # the licence chapter (llm-atlas licences has every conflict, with its evidence)
         report.licences = obligations.assess(store, licence_query)
+    family = family or lineage.busiest_family(store)
+    if family is not None:
+        report.lineage = lineage.family_lineage(store, family)
     if out_dir is None:
         if figures:
             report.network = network.network_report(store, in_sample_only=True)
@@ -254,9 +280,16 @@ def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None
     files: dict[str, bytes] = {}
     if figures:
         files, report.network = network.network_files(store, in_sample_only=True)
+        if report.lineage is not None:
+            from .lineage_drawing import lineage_drawings
+
+            drawn = lineage_drawings(report.lineage)
+            files["lineage.png"], files["lineage.svg"] = drawn["png"], drawn["svg"]
     files["report.md"] = report.to_markdown().encode("utf-8")
-    files["report.html"] = report.to_html(files.get("collaboration.svg", b"").decode("utf-8")).encode("utf-8")
+    files["report.html"] = report.to_html(files.get("collaboration.svg", b"").decode("utf-8"),
+                                          files.get("lineage.svg", b"").decode("utf-8")).encode("utf-8")
     names = ["report.md", "report.html"] + [name for name in network.NETWORK_FILES if name in files]
+    names += [name for name in LINEAGE_FILES if name in files]
     report.files = write_files(out, {name: files[name] for name in names})
     return report
 
