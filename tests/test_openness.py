@@ -22,7 +22,15 @@ from llm_atlas.openness import (
     mof,
     osai_from,
     osaid,
+    RULES_QUERY,
+    crosswalk,
+    find_query,
+    published_query,
+    read_facts,
+    read_published,
     read_rules,
+    release_query,
+    store_of,
 )
 
 from .conftest import FIXTURES, ROOT, check_golden, make_checkout
@@ -100,6 +108,20 @@ def test_the_command_prints_facts_verdicts_and_why(open_atlas, capsys):
 
 def test_the_command_wants_a_release_or_the_crosswalk(open_atlas, capsys):
     assert main(["--root", str(open_atlas.root), "--store", str(open_atlas.store_dir), "openness"]) == 2
+
+
+def test_what_the_pages_read_gives_what_the_store_gives(open_atlas, rules):
+    """The pages read the engine, not a store: the saved query bound to one release in its text, the rules and
+    the published classes as CONSTRUCTs; each gives what the command reads from the store."""
+    store, query = open_atlas.store, find_query(open_atlas.saved_queries())
+    bound = release_query(query.text, WEIGHTS_7B)
+    assert bound.count(f"VALUES ?releaseIri {{ <{WEIGHTS_7B}> }}") == 2  # the outer group and the judgements' sub-select
+    every = [f for f in read_facts(store, query) if f.release == WEIGHTS_7B]
+    assert every and sorted(read_facts(store, bound), key=repr) == sorted(every, key=repr)
+    assert read_rules(store_of(store.query(RULES_QUERY, use_default_graph_as_union=True))) == rules
+    published = read_published(store_of(store.query(published_query(WEIGHTS_7B), use_default_graph_as_union=True)), WEIGHTS_7B)
+    assert published and published == read_published(store, WEIGHTS_7B)
+    assert [r.iri for r in crosswalk(store, query).releases if r.iri == WEIGHTS_7B]
 
 
 # -- each verdict path on hand-made facts -------------------------------------------------------------------------

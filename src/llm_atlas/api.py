@@ -419,7 +419,8 @@ class Atlas:
         """The crosswalk of the releases both openness indexes assess: verdicts, agreement rates and every mismatch,
         written as openness-crosswalk.md/.html/.csv and openness-mismatches.csv to ``out_dir`` (default:
         report/openness in the checkout), all or nothing. Returns (the files written, the Crosswalk)."""
-        from .openness import crosswalk, find_query, write_crosswalk
+        from .crosswalk import write_crosswalk
+        from .openness import crosswalk, find_query
         from .outputs import check_out_dir
         from .report import stamp
 

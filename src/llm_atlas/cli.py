@@ -347,7 +347,8 @@ def _openness_args(p):
 
 
 def _openness(atlas, args) -> int:
-    from .openness import crosswalk_text, read_rules, release_text
+    from .crosswalk import crosswalk_text, release_text
+    from .openness import read_rules
 
     if args.crosswalk == bool(args.release) or (args.out and not args.crosswalk):
         raise UsageError("give a RELEASE, or --crosswalk (with --out DIR if you like)")

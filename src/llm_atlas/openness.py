@@ -17,23 +17,27 @@ index says: the OSAI classes the index published, the MOF class the Model Openne
 snapshot holds no class: the class is computed by the tool's own rules from its record), and lists every
 mismatch with its kind: an index inconsistent with its own rules, or the two indexes holding different facts.
 Output is deterministic. docs/openness.md explains the rules and their limits.
+
+This module computes; it writes nothing. It is shared by ``llm-atlas openness`` (:mod:`llm_atlas.crosswalk`
+prints a release and writes the crosswalk), the report's openness section and the release pages of ``llm-atlas
+serve``, so it lives in the core and imports no job. The pages read the engine, not a store: they run
+:func:`release_query` (the saved query bound to one release), :data:`RULES_QUERY` and :func:`published_query`
+there and hand the answers to :func:`facts_from_rows`, :func:`read_rules` and :func:`read_published`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .markdown import md_escape, md_table, to_html
 from .namespaces import ONTOLOGY, PREFIXES, RDF, RDFS, SKOS, curie
-from .query import SavedQuery, run_query
+from .query import SavedQuery, bind_values, run_query, sparql_term
+from .sparql_syntax import SparqlSyntaxError, check_syntax
 from .suggest import did_you_mean, nearest
 
 QUERY_NAME = "openness-components"
@@ -50,7 +54,6 @@ OWN_RULES = "inconsistent with its own rules"
 DIFFERENT_FACTS = "the indexes hold different facts"
 CLASS_NAMES = {1: "Class I", 2: "Class II", 3: "Class III"}
 OSAI_CLASSES = ("open", "partial", "closed")
-FILES = ("openness-crosswalk.md", "openness-crosswalk.html", "openness-crosswalk.csv", "openness-mismatches.csv")
 COLUMNS = ("releaseIri", "sourceIri", "componentIri", "published", "licenceStatus", "licenceIri", "licence", "location", "evidence",
            "locator", "recordIri", "factIri", "release", "source", "component")
 
@@ -161,19 +164,44 @@ def find_query(queries: Iterable[SavedQuery]) -> SavedQuery:
     raise UsageError(f"the saved query {QUERY_NAME} is missing from queries/: the openness verdicts need queries/{QUERY_NAME}.rq")
 
 
-def read_facts(store: ox.Store, query: SavedQuery | str, release: str | None = None) -> list[Fact]:
-    text = query.text if isinstance(query, SavedQuery) else query
-    result = run_query(store, text, {"releaseIri": _n(release)} if release else None)
-    missing = [c for c in COLUMNS if c not in result.variables]
-    if missing:
-        raise UsageError(f"queries/{QUERY_NAME}.rq does not project {', '.join('?' + m for m in missing)}: `llm-atlas openness` reads these columns")
-    index = {name: i for i, name in enumerate(result.variables)}
+def release_query(text: str, release: str) -> str:
+    """The saved query bound to one release: ``VALUES ?releaseIri`` first in every SELECT group that projects
+    ``?releaseIri`` (the outer one, and the sub-select that ranks the index's judgements, so that the engine
+    reads one release's judgements rather than all of them). Text an engine can run without substitutions:
+    the pages send it to ``oxigraph serve``."""
+    block = f"VALUES ?releaseIri {{ {sparql_term(_n(release))} }}"
+
+    def bind(match: re.Match) -> str:
+        line_start = match.string.rfind("\n", 0, match.start()) + 1
+        if "#" in match.string[line_start:match.start()] or not re.search(r"\?releaseIri\b", match.group(0)):
+            return match.group(0)  # in a comment, or a group that does not project the release
+        return f"{match.group(0)}\n  {block}"
+
+    bound = re.sub(r"\bSELECT\b[^{}]*?\bWHERE\s*\{", bind, text)
+    try:
+        check_syntax(bound)
+    except SparqlSyntaxError:
+        bound = bind_values(text, {"releaseIri": _n(release)})  # the outer group only: the same answer, read less narrowly
+    return bound
+
+
+def facts_from_rows(rows: Iterable[dict[str, ox.Term | None]]) -> list[Fact]:
+    """Facts from the saved query's solutions (variable name -> term, None or absent when unbound)."""
     facts = []
-    for row in result.rows:
-        v = {name: (row[i].value if row[i] is not None else "") for name, i in index.items()}
+    for row in rows:
+        v = {name: (row[name].value if row.get(name) is not None else "") for name in COLUMNS}
         facts.append(Fact(v["releaseIri"], v["sourceIri"], v["componentIri"], v["published"], v["licenceStatus"], v["licence"],
                           v["licenceIri"], v["location"], v["evidence"], v["locator"], v["recordIri"], v["factIri"]))
     return facts
+
+
+def read_facts(store: ox.Store, query: SavedQuery | str, release: str | None = None) -> list[Fact]:
+    text = query.text if isinstance(query, SavedQuery) else query
+    result = run_query(store, release_query(text, release) if release else text)
+    missing = [c for c in COLUMNS if c not in result.variables]
+    if missing:
+        raise UsageError(f"queries/{QUERY_NAME}.rq does not project {', '.join('?' + m for m in missing)}: `llm-atlas openness` reads these columns")
+    return facts_from_rows(dict(zip(result.variables, row)) for row in result.rows)
 
 
 def _objects(store: ox.Store, subject: str | None, predicate: str) -> list[tuple[str, ox.Term]]:
@@ -181,10 +209,34 @@ def _objects(store: ox.Store, subject: str | None, predicate: str) -> list[tuple
                    if isinstance(q.subject, ox.NamedNode)), key=lambda p: (p[0], p[1].value))
 
 
+# What :func:`read_rules` reads, as one CONSTRUCT (the pages load its answer into a small store, once).
+RULE_PREDICATES = tuple(ATLAS + p for p in ("mofRequired", "mofClass", "conditionalPass", "requirementOf", "requiresComponent",
+                                             "requiresAnyComponent", "osaiDimension", "judgesDimension"))
+RULES_QUERY = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+  {{ VALUES ?p {{ {" ".join(f"<{p}>" for p in RULE_PREDICATES)} }} ?s ?p ?o }}
+  UNION {{ ?s <{SKOS}prefLabel> ?o BIND(<{SKOS}prefLabel> AS ?p) FILTER(STRSTARTS(STR(?s), "{ONTOLOGY}openness-")) }}
+  UNION {{ {{ ?x <{ATLAS}mofClass> ?s }} UNION {{ ?s <{ATLAS}conditionalPass> ?x }} ?s <{SKOS}notation> ?o BIND(<{SKOS}notation> AS ?p) }}
+}}"""
+
+
+def published_query(release: str) -> str:
+    """What :func:`read_published` reads about one release, as a CONSTRUCT."""
+    pattern = (f"?assessment <{ATLAS}assesses> {sparql_term(_n(release))} ; <{ATLAS}judgement> ?judgement . "
+               f"?judgement <{ATLAS}opennessDimension> ?dimension ; <{ATLAS}opennessClass> ?class .")
+    return f"CONSTRUCT {{ {pattern} }} WHERE {{ {pattern} }}"
+
+
+def store_of(triples: Iterable[ox.Triple]) -> ox.Store:
+    """A small in-memory store of a CONSTRUCT's answer, for :func:`read_rules` and :func:`read_published`."""
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    return store
+
+
 def read_rules(store: ox.Store) -> Rules:
     labels: dict[str, str] = {}
     for subject, obj in _objects(store, None, SKOS + "prefLabel"):
-        if subject.startswith(ONTOLOGY) and isinstance(obj, ox.Literal) and obj.language in (None, "", "en"):
+        if subject.startswith(ONTOLOGY + "openness-") and isinstance(obj, ox.Literal) and obj.language in (None, "", "en"):
             labels.setdefault(subject, obj.value)
     notation = {s: o.value for s, o in _objects(store, None, SKOS + "notation") if s.startswith(ONTOLOGY)}
     required = {s for s, o in _objects(store, None, ATLAS + "mofRequired") if o.value == "true"}
@@ -309,10 +361,10 @@ def _evidence(fact: Fact | None, rules: Rules) -> str:
     if fact is None:
         return ""
     where = f" ({fact.location})" if fact.location else ""
-    return f"{rules.label(fact.source) if fact.source in rules.labels else _source_name(fact.source)}: {rules.label(fact.component)} {fact.describe()}{where}; {fact.evidence} {fact.locator}".strip()
+    return f"{rules.label(fact.source) if fact.source in rules.labels else source_name(fact.source)}: {rules.label(fact.component)} {fact.describe()}{where}; {fact.evidence} {fact.locator}".strip()
 
 
-def _source_name(iri: str) -> str:
+def source_name(iri: str) -> str:
     return {MOT: "Model Openness Tool", OSAI: "European Open Source AI Index"}.get(iri, curie(iri) or iri)
 
 
@@ -448,46 +500,11 @@ def crosswalk(store: ox.Store, query: SavedQuery | str) -> Crosswalk:
     return Crosswalk(releases, mot_only, osai_only, rules)
 
 
-# -- text ----------------------------------------------------------------------------------------------------------
+# -- the crosswalk's figures and table (the command, the report) --------------------------------------------
 
 
 def _rate(agree: int, comparable: int) -> str:
     return f"{agree}/{comparable} ({100 * agree / comparable:.1f}%)" if comparable else "0/0 (nothing to compare)"
-
-
-def release_text(r: ReleaseOpenness, rules: Rules | None = None) -> str:
-    out = [f"Openness of {r.label} <{r.iri}>", ""]
-    if not r.facts:
-        out.append("No openness index describes this release's components.")
-        return "\n".join(out) + "\n"
-    for source, components in sorted(r.facts.items()):
-        out.append(f"## Component facts: {_source_name(source)}")
-        for component, fact in sorted(components.items(), key=lambda kv: kv[0]):
-            name = rules.label(component) if rules else curie(component) or component
-            out.append(f"- {name}: {fact.describe()}")
-            details = [d for d in (fact.location, f"{fact.evidence} {fact.locator}".strip()) if d]
-            if details:
-                out.append(f"    evidence: {'; '.join(details)}")
-        out.append("")
-        out.append(f"## Verdicts from the {_source_name(source)}'s facts")
-        for verdict in r.verdicts.get(source, []):
-            out.append(f"- {verdict.framework}: {verdict.value}")
-            for line in verdict.why:
-                out.append(f"    {line}")
-        out.append("")
-    if r.published:
-        out.append("## OSAI classes as the index published them")
-        for dimension, (cls, judgement) in sorted(r.published.items()):
-            out.append(f"- {rules.label(dimension) if rules else curie(dimension)}: {cls} ({judgement})")
-        out.append("")
-    out.append("## Mismatches")
-    if not r.mismatches:
-        out.append("none" if r.both else "none (only one index describes this release: nothing to compare with the other)")
-    for m in r.mismatches:
-        out.append(f"- {m.framework} [{m.kind}]: {m.published} vs {m.derived}")
-        for e in m.evidence:
-            out.append(f"    {e}")
-    return "\n".join(out) + "\n"
 
 
 def figures(c: Crosswalk) -> list[tuple[str, str]]:
@@ -505,7 +522,7 @@ def figures(c: Crosswalk) -> list[tuple[str, str]]:
     ]
 
 
-def _row(r: ReleaseOpenness, rules: Rules) -> list[str]:
+def table_row(r: ReleaseOpenness, rules: Rules) -> list[str]:
     def value(source: str, framework: str) -> str:
         return next((v.value for v in r.verdicts.get(source, []) if v.framework == framework), "")
 
@@ -520,55 +537,11 @@ HEADERS = ["release", "release_iri", "mof_from_mot", "mof_from_osai", "osaid_fro
            "mismatches_own_rules", "mismatches_different_facts"]
 
 
-def crosswalk_markdown(c: Crosswalk, *, stamp: str = "") -> str:
-    out = ["# Openness crosswalk: the Model Openness Tool and the European Open Source AI Index", ""]
-    if stamp:
-        out += [md_escape(stamp), ""]
-    out += [md_escape("Each framework's verdict derived from each index's component facts (docs/openness.md). The Model Openness "
-                      "Tool's snapshot holds no published class: its MOF class is computed by the tool's own rules from its record."), ""]
-    out += [md_table(["figure", "value"], [[k, v] for k, v in figures(c)]), ""]
-    out += ["## Releases both indexes assess", ""]
-    out += [md_table([h.replace("_", " ") for h in HEADERS if h != "release_iri"],
-                     [[x for i, x in enumerate(_row(r, c.rules)) if i != 1] for r in c.releases]), ""]
-    out += ["## Mismatches", ""]
-    rows = [[_label_of(c, m.release), m.framework, m.kind, m.published, m.derived, " / ".join(m.evidence)] for m in c.mismatches()]
-    out += [md_table(["release", "framework", "kind", "index says", "rules give", "evidence"], rows) if rows else "none", ""]
-    return "\n".join(out)
-
-
-def _label_of(c: Crosswalk, iri: str) -> str:
+def label_of(c: Crosswalk, iri: str) -> str:
     return next((r.label for r in c.releases if r.iri == iri), iri)
 
 
-def crosswalk_text(c: Crosswalk) -> str:
-    out = ["Openness crosswalk: the Model Openness Tool and the European Open Source AI Index"]
-    out += [f"  {k}: {v}" for k, v in figures(c)]
-    return "\n".join(out) + "\n"
-
-
-def _csv(headers: list[str], rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def write_crosswalk(c: Crosswalk, out: Path, *, stamp: str = "") -> list[Path]:
-    from .outputs import write_files
-
-    markdown = crosswalk_markdown(c, stamp=stamp)
-    files = {
-        "openness-crosswalk.md": markdown.encode("utf-8"),
-        "openness-crosswalk.html": to_html(markdown).encode("utf-8"),
-        "openness-crosswalk.csv": _csv(HEADERS, [_row(r, c.rules) for r in c.releases]),
-        "openness-mismatches.csv": _csv(["release", "release_iri", "framework", "kind", "index", "index_says", "rules_give", "evidence"],
-                                        [[_label_of(c, m.release), m.release, m.framework, m.kind, m.index, m.published, m.derived,
-                                          " | ".join(m.evidence)] for m in c.mismatches()]),
-    }
-    return write_files(out, files)
-
-
-__all__ = ["QUERY_NAME", "OWN_RULES", "DIFFERENT_FACTS", "Fact", "Rules", "Verdict", "Mismatch", "ReleaseOpenness", "Crosswalk",
-           "find_query", "read_facts", "read_rules", "read_published", "mof", "osaid", "osai_from", "assess_release", "resolve_release",
-           "for_release", "crosswalk", "release_text", "crosswalk_text", "crosswalk_markdown", "write_crosswalk", "figures"]
+__all__ = ["QUERY_NAME", "OWN_RULES", "DIFFERENT_FACTS", "RULES_QUERY", "HEADERS", "Fact", "Rules", "Verdict", "Mismatch", "ReleaseOpenness",
+           "Crosswalk", "find_query", "release_query", "facts_from_rows", "read_facts", "published_query", "store_of", "read_rules",
+           "read_published", "mof", "osaid", "osai_from", "assess_release", "resolve_release", "for_release", "crosswalk", "figures",
+           "table_row", "label_of", "source_name"]
