@@ -7,11 +7,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from llm_atlas import Atlas
 from llm_atlas.cli import main
 from llm_atlas.errors import UsageError
+from llm_atlas.namespaces import ONTOLOGY, RDF
 from llm_atlas.openness import (
     DIFFERENT_FACTS,
     MOT,
@@ -185,3 +187,70 @@ def test_a_published_class_the_other_index_s_facts_do_not_give_is_a_mismatch(rul
     result = assess_release("urn:r", "R", mot + osai, rules, published)
     assert [(m.framework, m.kind, m.published, m.derived) for m in result.mismatches] == [("OSAI training code", DIFFERENT_FACTS, "open", "partial")]  # preprocessing code published, training code not
     assert result.comparisons["OSAI"] == (0, 1)
+
+
+# -- the release page ------------------------------------------------------------------------------------------------
+
+
+def _pages(atlas):
+    """The pages as `serve` makes them, reading the fixture's store in place of the engine."""
+    from llm_atlas.pages import PageData, Pages
+
+    store = atlas.store
+    asked: list[str] = []
+
+    async def select(text):
+        asked.append(text)
+        result = store.query(text, use_default_graph_as_union=True)
+        names = [v.value for v in result.variables]
+        return [{n: solution[n] for n in names} for solution in result]
+
+    async def construct(text):
+        asked.append(text)
+        return list(store.query(text, use_default_graph_as_union=True))
+
+    return Pages(PageData(select, construct), atlas.saved_queries(), timeout=10, max_rows=1000), asked
+
+
+def _section(page: str, anchor: str) -> str:
+    section = page[page.index(f'<section id="{anchor}">'):]
+    return section[:section.index("</section>")]
+
+
+def test_the_release_page_shows_facts_verdicts_and_mismatches(open_atlas):
+    import asyncio
+
+    pages, asked = _pages(open_atlas)
+    section = _section(asyncio.run(pages.resource(WEIGHTS_7B)), "openness")
+    # the component facts per source, with their evidence
+    assert section.count('<div class="openness-source">') == 2
+    assert ">Model Openness Tool</a>" in section and ">European Open Source AI Index</a>" in section
+    assert '<a class="external" href="https://spdx.org/licenses/Apache-2.0"' in section and "<td>licences dimension: open</td>" in section
+    assert "final model weights" in section and 'href="https://github.com/' in section and '<a href="/record/osai-index/weights-7b" title="https://w3id.org/llm-atlas/record/osai-index/weights-7b">record</a>' in section
+    # each framework's verdict with why
+    assert "<th>MOF</th><td>Class III (conditional)</td>" in section and "Class III given conditionally" in section
+    assert "<th>OSAID</th>" in section and "<th>OSAI licences</th>" in section
+    # the OSAI classes as published and as derived
+    assert "OSAI classes: published by the index, derived from the Model Openness Tool's facts" in section
+    # the mismatches, each with its kind
+    assert "inconsistent with its own rules" in section and "the indexes hold different facts" in section
+    # one release's rows only: the saved query was bound to the release, not run over the whole crosswalk
+    facts_query = next(q for q in asked if "atlas:hasComponent" in q)
+    assert f"VALUES ?releaseIri {{ <{WEIGHTS_7B}> }}" in facts_query
+    rules_asked = sum(1 for q in asked if "mofRequired" in q)
+    asyncio.run(pages.resource("https://w3id.org/llm-atlas/model/openlab-open-1b"))
+    assert sum(1 for q in asked if "mofRequired" in q) == rules_asked == 1  # the rules are read once
+
+
+def test_a_release_no_index_describes_says_so(open_atlas):
+    import asyncio
+
+    pages, _ = _pages(open_atlas)
+    one_index = _section(asyncio.run(pages.resource("https://w3id.org/llm-atlas/model/openlab-open-1b")), "openness")
+    assert "None: the indexes' facts give the same verdicts." in one_index
+    release = next(q.subject.value for q in open_atlas.store.quads_for_pattern(
+        None, ox.NamedNode(RDF + "type"), ox.NamedNode(ONTOLOGY + "ModelRelease"), None)
+        if not any(f.release == q.subject.value for f in read_facts(open_atlas.store, find_query(open_atlas.saved_queries()))))
+    section = _section(asyncio.run(pages.resource(release)), "openness")
+    assert "No openness index describes this release's components." in section
+    assert "Mismatches" not in section
