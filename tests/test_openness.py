@@ -254,3 +254,27 @@ def test_a_release_no_index_describes_says_so(open_atlas):
     section = _section(asyncio.run(pages.resource(release)), "openness")
     assert "No openness index describes this release's components." in section
     assert "Mismatches" not in section
+
+
+# -- the report ------------------------------------------------------------------------------------------------------
+
+
+def test_the_report_has_an_openness_chapter_with_the_crosswalk_s_figures(open_atlas):
+    from llm_atlas.report import make_report
+
+    report = make_report(open_atlas.store, open_atlas.saved_queries(), None, figures=False)
+    markdown = report.to_markdown()
+    assert "- [Openness under several frameworks](#openness-under-several-frameworks)" in markdown
+    chapter = markdown[markdown.index("\n## Openness under several frameworks\n"):]
+    chapter = chapter[:chapter.index("\n## ", 1)]
+    assert "| releases both indexes assess | 2 |" in chapter
+    assert "| releases only the Model Openness Tool describes | 1 |" in chapter
+    assert "| releases only the European Open Source AI Index describes | 0 |" in chapter
+    assert "| MOF class from each index's facts (where both are definite) |" in chapter
+    assert "| mismatches: inconsistent with its own rules | 2 |" in chapter
+    assert "#### Releases both indexes assess (2)" in chapter
+    rows = [line for line in chapter.splitlines() if line.startswith(("| Open-1B |", "| Weights-7B |"))]
+    assert len(rows) == 2 and "| Class III (conditional) |" in rows[1]
+    assert "`llm-atlas serve`); `llm-atlas openness --crosswalk`" in chapter and "Query: `queries/openness-components.rq`" in chapter
+    assert markdown == make_report(open_atlas.store, open_atlas.saved_queries(), None, figures=False).to_markdown()  # deterministic
+    assert "releases both indexes assess: 2" in report.to_text()

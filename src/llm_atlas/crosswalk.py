@@ -116,11 +116,13 @@ def report_section(c: Crosswalk, *, level: int = 2, heading: bool = True) -> str
     hashes = "#" * level
     out = [f"{hashes} Openness under several frameworks", ""] if heading else []
     out += [md_escape("The Model Openness Framework's class, the Open Source AI Definition's verdict and the European Open Source "
-                      "AI Index's classes, each derived from each openness index's component facts and compared (docs/openness.md). "
-                      "`llm-atlas openness RELEASE` shows one release's facts, verdicts and why; `llm-atlas openness --crosswalk` "
-                      "writes the table and every mismatch with its evidence as CSV."), ""]
+                      "AI Index's classes, each derived from each openness index's component facts and compared (docs/openness.md).")
+            + " `llm-atlas openness RELEASE` " + md_escape("shows one release's facts, verdicts and why (so does its page in")
+            + " `llm-atlas serve`" + md_escape(");") + " `llm-atlas openness --crosswalk` "
+            + md_escape("writes this table and every mismatch with its evidence as CSV."), ""]
     if not c.releases and not c.mot_only and not c.osai_only:
-        out += ["No release is described by an openness index: there is nothing to compare (import `mot` and `osai-index`).", ""]
+        out += [md_escape("No release is described by an openness index: there is nothing to compare (import") + " `mot` "
+                + md_escape("and") + " `osai-index`" + md_escape(")."), ""]
         return "\n".join(out)
     out += [md_table(["figure", "value"], [[k, v] for k, v in figures(c)]), ""]
     if not c.releases:
@@ -133,7 +135,7 @@ def report_section(c: Crosswalk, *, level: int = 2, heading: bool = True) -> str
     out += [md_table([h.replace("_", " ") for h in HEADERS if h != "release_iri"],
                      [[x for i, x in enumerate(table_row(r, c.rules)) if i != 1] for r in c.releases]), ""]
     out += [md_escape(f"{kinds[OWN_RULES]} mismatches where an index is {OWN_RULES}, {kinds[DIFFERENT_FACTS]} where {DIFFERENT_FACTS}: "
-                      "openness-mismatches.csv of `llm-atlas openness --crosswalk` lists each with its evidence."), ""]
+                      "openness-mismatches.csv of") + " `llm-atlas openness --crosswalk` " + md_escape("lists each with its evidence."), ""]
     out += ["Query: `queries/openness-components.rq`", ""]
     return "\n".join(out)
 
