@@ -168,3 +168,13 @@ project:gamma a atlas:Project ;
     assert crawl["projects"].value == "2" and crawl["projectList"].value == "Alpha, Beta"  # not Gamma
     assert "Gamma" not in {p for a in report.network.shared_artifacts for p in a.projects}
 
+
+
+def test_without_openness_data_the_openness_chapter_says_there_is_nothing_to_compare(mini_atlas):
+    from llm_atlas.report import make_report
+
+    markdown = make_report(mini_atlas.store, mini_atlas.saved_queries(), None, figures=False).to_markdown()
+    chapter = markdown[markdown.index("\n## Openness under several frameworks\n"):]
+    chapter = chapter[:chapter.index("\n## ", 1)]
+    assert "No release is described by an openness index: there is nothing to compare" in chapter
+    assert "| figure | value |" not in chapter and "`llm-atlas openness --crosswalk`" in chapter

@@ -71,6 +71,8 @@ COLUMNS = {
     "licence-obligations": ["verdict", "derivative", "derivation", "base", "derivativeLicence", "baseLicence", "obligation", "certainty", "rule",
                             "ruleSource", "ruleSection", "derivativeIri", "baseIri", "derivativeLicenceIri", "baseLicenceIri", "ruleIri",
                             "verdictIri", "derivationIri", "obligationIri", "certaintyIri"],
+    "openness-components": ["release", "source", "component", "published", "licence", "licenceStatus", "location", "evidence", "locator",
+                            "releaseIri", "sourceIri", "componentIri", "licenceIri", "recordIri", "factIri"],
     "disagreements": ["kind", "subject", "property", "value", "valueSource", "valueEvidence", "otherValue", "otherSource", "otherEvidence",
                       "status", "favoured", "reason", "decidedBy", "decidedOn", "subjectIri", "propertyIri", "disagreementIri", "otherIri",
                       "resolutionIri"],

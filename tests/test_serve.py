@@ -732,8 +732,10 @@ def test_release_page_shows_differing_statements_with_both_sources(disagreement_
 def test_a_release_without_disagreement_says_so_and_other_pages_say_nothing(disagreement_server):
     _, _, body = call(disagreement_server, "GET", "/model/beta-base", headers={"Accept": "text/html"})
     assert "No source disagrees" in _section(body.decode(), "disagreements")
+    # the openness section, its queries answered by the engine: no index describes this release's components
+    assert "No openness index describes this release's components." in _section(body.decode(), "openness")
     _, _, body = call(disagreement_server, "GET", "/organization/alpha-lab", headers={"Accept": "text/html"})
-    assert 'id="disagreements"' not in body.decode()
+    assert 'id="disagreements"' not in body.decode() and 'id="openness"' not in body.decode()
 
 
 @pytest.mark.parametrize("accept, suffix, rdf_format", [

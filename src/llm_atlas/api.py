@@ -478,6 +478,30 @@ class Atlas:
 
         return for_release(self._fresh(), find_query(self.saved_queries()), expand_iri(release, "release"))
 
+    def openness(self, release: str):
+        """One release's openness: each index's component facts with evidence, each framework's verdict from each
+        index's facts and why, and the mismatches (``release``: an IRI, ``model:<slug>`` or a slug; an unknown
+        release raises UsageError, exit 2, with the nearest names). Returns a ReleaseOpenness."""
+        from .openness import find_query, for_release
+
+        return for_release(self._fresh(), find_query(self.saved_queries()), release)
+
+    def openness_crosswalk(self, out_dir: str | os.PathLike | None = None):
+        """The crosswalk of the releases both openness indexes assess: verdicts, agreement rates and every mismatch,
+        written as openness-crosswalk.md/.html/.csv and openness-mismatches.csv to ``out_dir`` (default:
+        report/openness in the checkout), all or nothing. Returns (the files written, the Crosswalk)."""
+        from .crosswalk import write_crosswalk
+        from .openness import crosswalk, find_query
+        from .outputs import check_out_dir
+        from .report import stamp
+
+        out = Path(out_dir) if out_dir is not None else self.root / "report" / "openness"
+        check_out_dir(out, "the openness crosswalk")
+        store = self._fresh()
+        walk = crosswalk(store, find_query(self.saved_queries()))
+        text = stamp(store, self.root, "not validated (llm-atlas validate checks the data)").text()
+        return write_crosswalk(walk, out, stamp=text), walk
+
     # -- writing commands ----------------------------------------------------------------------------------
 
     def new(self, kind: str, slug: str, *, label: str | None = None) -> Path:

@@ -354,6 +354,30 @@ def _licences(atlas, args) -> int:
     return EXIT_OK
 
 
+def _openness_args(p):
+    p.add_argument("release", nargs="?", help="the release: an IRI, model:<slug> or a slug (exit 2, with the nearest names, if unknown)")
+    p.add_argument("--crosswalk", action="store_true", help="instead: the releases both indexes assess, agreement rates and every mismatch, "
+                                                               "written as openness-crosswalk.md/.html/.csv and openness-mismatches.csv")
+    p.add_argument("--out", help="folder for the crosswalk's files (default: report/openness in the checkout)")
+
+
+def _openness(atlas, args) -> int:
+    from .crosswalk import crosswalk_text, release_text
+    from .openness import read_rules
+
+    if args.crosswalk == bool(args.release) or (args.out and not args.crosswalk):
+        raise UsageError("give a RELEASE, or --crosswalk (with --out DIR if you like)")
+    if args.crosswalk:
+        written, walk = atlas.openness_crosswalk(args.out)
+        sys.stdout.write(crosswalk_text(walk))
+        for path in written:
+            print(f"wrote {path}", file=sys.stderr)
+        return EXIT_OK
+    result = atlas.openness(args.release)
+    sys.stdout.write(release_text(result, read_rules(atlas.store)))
+    return EXIT_OK
+
+
 def _no_args(p):
     pass
 
@@ -371,6 +395,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("network", "the collaboration network: centralities, components, GraphML/GEXF, PNG/SVG", _network_args, _network),
     Command("licences", "licence obligations along lineage: conflicts and reviews with path, rule and evidence (Markdown, HTML, CSV)",
             _licences_args, _licences),
+    Command("openness", "a release's openness: component facts with evidence, MOF, OSAID and OSAI verdicts and why; --crosswalk: both indexes compared",
+            _openness_args, _openness),
     Command("export", "write the atlas as files: ttl, nt, nq, jsonld, csv, graphml (+ VoID); or void; or mappings (SSSOM)",
             _export_args, _export),
     Command("publish", "upload the built atlas to a SPARQL 1.1 Graph Store Protocol endpoint, graph by graph", _publish_args, _publish),

@@ -64,6 +64,7 @@ VOCABULARIES: dict[str, str] = {
     "motivation": "motivation",
     "obligation": "license-obligation",
     "openness": "openness-class",
+    "opennessrule": "openness-rule",
     "orgtype": "organization-type",
     "stage": "lifecycle-stage",
     "verdict": "license-verdict",

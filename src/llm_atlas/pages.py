@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 import jinja2
 import pyoxigraph as ox
 
+from . import openness as openness_rules
 from .layout import FILE_GRAPH_BASE, relpath_of_graph
 from .search import IDENTIFIER_PROPERTIES, SearchIndex
 from .namespaces import BASE, DCTERMS, KINDS, ONTOLOGY, OWL, RDF, RDFS, SKOS, XSD
@@ -177,6 +178,9 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 LICENCE_QUERY = "licence-obligations"
 _LICENCE_INNER = "SELECT DISTINCT ?derivativeIri ?derivationIri ?baseIri ?baseLicenceValue ?baseLicenceIri WHERE {"
 LICENCE_CLASSES = {ONTOLOGY + "ModelRelease", ONTOLOGY + "Dataset"}
+# A release's openness: the openness-components saved query bound to the release, with the verdicts of
+# openness.py (the core module `llm-atlas openness` and the report use).
+OPENNESS_CLASSES = {ONTOLOGY + "ModelRelease"}
 
 
 def licence_query_for(text: str, variable: str, iri: str) -> str | None:
@@ -203,6 +207,7 @@ class PageData:
         self._counts: dict | None = None
         self._ontology: list[ox.Triple] | None = None
         self._search: SearchIndex | None = None
+        self._openness: openness_rules.Rules | None = None
 
     def forget(self) -> None:
         """The data changed (``serve --reload``): drop what was remembered."""
@@ -210,6 +215,13 @@ class PageData:
         self._counts = None
         self._ontology = None
         self._search = None
+        self._openness = None
+
+    async def openness_rules(self) -> openness_rules.Rules:
+        """The openness frameworks' rules (:mod:`llm_atlas.openness`), read once from the ontology."""
+        if self._openness is None:
+            self._openness = openness_rules.read_rules(openness_rules.store_of(await self.construct(openness_rules.RULES_QUERY)))
+        return self._openness
 
     async def search_index(self) -> SearchIndex:
         """The search index of :mod:`llm_atlas.search`, built from the names and types the engine holds (read
@@ -531,6 +543,7 @@ class Pages:
                                 "claims": links, "count": len(found), "more": max(0, len(found) - INCOMING_LIMIT)})
 
         licences = await self.licence_obligations(iri) if LICENCE_CLASSES & set(types) else None
+        openness = await self.openness(iri, title) if OPENNESS_CLASSES & set(types) else None
         disagreements = await self.disagreements(iri, labels)
         show_disagreements = bool(disagreements) or bool(DISAGREEMENT_CLASSES & set(types))
 
@@ -540,6 +553,7 @@ class Pages:
                            types=[self.link(t, labels, labels.get(t) or curie(t)) for t in types], alternates=alternates,
                            own_provenance=own_provenance, nodes=nodes, incoming=incoming_view, incoming_claims=claims_view,
                            disagreements=disagreements, show_disagreements=show_disagreements, licences=licences,
+                           openness=openness,
                            fact_sections=[{"id": "facts", "title": "Facts", "rows": facts},
                                           {"id": "identifiers", "title": "External identifiers", "rows": identifiers}])
 
@@ -577,6 +591,47 @@ class Pages:
                 "owed_to": [{"derivative": self.link(d, labels), "verdict": verdict_of[d]} for d in derivatives[:INCOMING_LIMIT]],
                 "owed_to_count": len(derivatives), "owed_to_more": max(0, len(derivatives) - INCOMING_LIMIT),
                 "owed_to_summary": ", ".join(f"{v} {len(ds)}" for v, ds in sorted(verdicts.items()))}
+
+    async def openness(self, iri: str, title: str) -> dict | None:
+        """A release's openness: each index's component facts with their evidence, each framework's verdict from
+        each index's facts and why, the OSAI classes published against those derived, and the mismatches. One
+        release's rows only (the saved query bound to it); None without the saved query."""
+        query = next((q for q in self.saved_queries if q.name == openness_rules.QUERY_NAME), None)
+        if query is None:
+            return None
+        facts = openness_rules.facts_from_rows(await self.data.select(openness_rules.release_query(query.text, iri)))
+        if not facts:
+            return {"sources": [], "osai": [], "mismatches": [], "both": False}
+        rules = await self.data.openness_rules()
+        published = openness_rules.read_published(
+            openness_rules.store_of(await self.data.construct(openness_rules.published_query(iri))), iri)
+        result = openness_rules.assess_release(iri, title, facts, rules, published)
+        mentioned = {f.source for f in facts} | {f.licence_iri for f in facts if f.licence_iri} | {f.record for f in facts if f.record}
+        labels = {**rules.labels, **await self.data.labels(mentioned)}
+
+        def address(text: str) -> Link | None:
+            return Link(text, web_address(text), external=True) if text else None
+
+        sources = []
+        for source, components in sorted(result.facts.items()):
+            rows = [{"component": self.link(c, labels, rules.label(c)),
+                     "published": {"yes": "published", "partly": "partly published", "no": "not published"}.get(f.published, f.published),
+                     "licence": self.link(f.licence_iri, labels, f.licence or None) if f.licence_iri else None, "licence_text": f.licence,
+                     "status": f.licence_status, "location": address(f.location),
+                     "evidence": Link(f.locator or f.evidence, web_address(f.evidence), f.evidence, external=True) if f.evidence else None,
+                     "locator": "" if f.evidence else f.locator, "record": self.link(f.record, labels, "record") if f.record else None}
+                    for c, f in sorted(components.items(), key=lambda kv: (rules.label(kv[0]).lower(), kv[0]))]
+            sources.append({"source": self.link(source, labels, labels.get(source) or openness_rules.source_name(source)),
+                            "facts": rows, "verdicts": [{"framework": v.framework, "value": v.value, "definite": v.definite, "why": v.why}
+                                                        for v in result.verdicts.get(source, [])]})
+        derived = {v.framework: v.value for v in result.verdicts.get(openness_rules.MOT, [])}
+        osai = [{"dimension": self.link(d, labels, rules.label(d)), "published": cls, "judgement": self.link(j, labels, cls),
+                 "derived": derived.get(f"OSAI {rules.label(d)}", "")}
+                for d, (cls, j) in sorted(result.published.items(), key=lambda kv: rules.label(kv[0]).lower())]
+        mismatches = [{"framework": m.framework, "kind": m.kind,
+                       "index": openness_rules.source_name(m.index) if m.index else "both indexes",
+                       "published": m.published, "derived": m.derived, "evidence": m.evidence} for m in result.mismatches]
+        return {"sources": sources, "osai": osai, "mismatches": mismatches, "both": result.both}
 
     async def disagreements(self, iri: str, labels: dict[str, str]) -> list[Disagreement]:
         """Where sources disagree about the entity: both sides with their sources and evidence, and the resolution.

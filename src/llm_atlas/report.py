@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import obligations
+from . import obligations, openness
 from .markdown import anchor, md_escape, md_table, to_html
 from .outputs import check_out_dir, write_files
 from .progress import progress
@@ -52,6 +52,9 @@ CHAPTERS: tuple[tuple[str, str, str], ...] = (
     ("overview", "What the atlas holds and what it rests on", "Entities, claims and their sources."),
     ("ecosystem", "The ecosystem around the sample", "What the imported sources add around the study's projects: releases, datasets, "
                                                      "lineage, licences, dates and results, how complete they are, and where they come from."),
+    ("openness", "Openness under several frameworks", "How open each release is under the Model Openness Framework, the Open "
+                                                         "Source AI Definition and the European Open Source AI Index, from each openness "
+                                                         "index's facts, and where the two indexes disagree."),
     ("licences", "Licence obligations along lineage", "What each base's licence requires of the releases and datasets derived "
                                                         "from it, and whether their recorded licences keep it."),
 )
@@ -125,6 +128,7 @@ class Report:
     network: object | None = None  # llm_atlas.network.NetworkReport
     licences: object | None = None  # llm_atlas.obligations.Assessment, rendered by llm_atlas.licences.report_section
     lineage: object | None = None  # llm_atlas.lineage.FamilyLineage, drawn in lineage.svg / lineage.png
+    openness: object | None = None  # llm_atlas.openness.Crosswalk, rendered by llm_atlas.crosswalk.report_section
     stamp: Stamp | None = None
     files: list[Path] = field(default_factory=list)
 
@@ -133,7 +137,7 @@ class Report:
         for key, heading, about in CHAPTERS:
             sections = [s for s in self.sections if chapter_of(s.query) == key]
             if (sections or (key == "RQ1" and self.network is not None) or (key == "licences" and self.licences is not None)
-                    or (key == "ecosystem" and self.lineage is not None)):
+                    or (key == "ecosystem" and self.lineage is not None) or (key == "openness" and self.openness is not None)):
                 found.append((key, heading, about, sections))
         return found
 
@@ -151,6 +155,10 @@ class Report:
             if key == "ecosystem" and self.lineage is not None:
                 out.append(f"== {LINEAGE_HEADING}")
                 out.append(self.lineage.caption())
+            if key == "openness" and self.openness is not None:
+                from .crosswalk import crosswalk_text
+
+                out.append(crosswalk_text(self.openness))
             if key == "licences" and self.licences is not None:
                 from .licences import LicenceReport
 
@@ -181,6 +189,10 @@ class Report:
                 out += [f"### {md_escape(LINEAGE_HEADING)}", "", f"![Lineage of {md_escape(self.lineage.label)}](lineage.svg)", "",
                         self.lineage.to_markdown(), "Query: `queries/descendants.rq` (every descendant of a release, with its licence "
                         "and date); `llm-atlas report --family FAMILY` draws another family.", ""]
+            if key == "openness" and self.openness is not None:
+                from .crosswalk import report_section as openness_section
+
+                out += [openness_section(self.openness, level=3, heading=False)]
             if key == "licences" and self.licences is not None:
                 from .licences import report_section
 
@@ -309,6 +321,9 @@ def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None
     licence_query = next((q for q in queries if q.name == obligations.QUERY_NAME), None)
     if licence_query is not None:  # the licence chapter (llm-atlas licences has every conflict, with its evidence)
         report.licences = obligations.assess(store, licence_query)
+    openness_query = next((q for q in queries if q.name == openness.QUERY_NAME), None)
+    if openness_query is not None:  # the openness chapter (llm-atlas openness --crosswalk writes its CSVs)
+        report.openness = openness.crosswalk(store, openness_query)
     draw = figures and out_dir is not None
     if drawn is not None and draw:
         made = drawn()
