@@ -173,3 +173,40 @@ def test_the_report_draws_in_a_process_of_its_own_and_in_process_when_that_fails
     parallel = {p.name: p.read_bytes() for p in (tmp_path / "parallel").iterdir()}
     assert parallel == {p.name: p.read_bytes() for p in (tmp_path / "in-process").iterdir()}
     assert "collaboration.svg" in parallel and "report.html" in parallel
+
+
+def test_after_a_build_the_queries_run_beside_the_validation_with_the_same_answers(tmp_path):
+    """A report on a store that holds the files as they are asks its queries while it validates: same files."""
+    root = make_checkout(tmp_path / "atlas")
+    cold = Atlas.open(root, tmp_path / "cold")
+    cold.report(tmp_path / "sequential")  # no store yet: validate, then ask
+    cold.close()
+    warm = Atlas.open(root, tmp_path / "warm")
+    warm.build()
+    assert warm._store_is_current()
+    warm.report(tmp_path / "beside")
+    warm.close()
+    sequential = {p.name: p.read_bytes() for p in (tmp_path / "sequential").iterdir()}
+    assert sequential == {p.name: p.read_bytes() for p in (tmp_path / "beside").iterdir()}
+
+
+def test_a_built_but_invalid_store_still_gets_no_report_and_a_slow_query_still_stops_it(tmp_path, capsys):
+    root = make_checkout(tmp_path / "atlas")
+    path = root / "graph/project/alpha.ttl"
+    path.write_text(path.read_text().replace("atlas:ledBy organization:alpha-lab ;", "atlas:ledBy organization:nobody ;", 1))
+    atlas = Atlas.open(root, tmp_path / "store")
+    atlas.build()  # a build loads what parses; only validation judges it
+    with pytest.raises(InvalidData):
+        atlas.report(tmp_path / "report")
+    atlas.close()
+    assert not (tmp_path / "report").exists()
+    assert not [t for t in threading.enumerate() if t.name == "llm-atlas-report-queries"]
+
+    root = make_checkout(tmp_path / "slow")
+    write_query(root, "endless", ENDLESS)
+    atlas = Atlas.open(root, tmp_path / "slow-store")
+    atlas.build()
+    atlas.close()
+    code = main(["--root", str(root), "--store", str(tmp_path / "slow-store"), "report", "--out", str(tmp_path / "r"), "--query-timeout", "2"])
+    assert code == 1 and not (tmp_path / "r").exists()
+    assert "queries/endless.rq:1:1: error [query-timeout]" in capsys.readouterr().out

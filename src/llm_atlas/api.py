@@ -25,6 +25,7 @@ draw, PyYAML to import) are imported by the method that runs them, so that ``llm
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import re
@@ -381,11 +382,20 @@ class Atlas:
             parse_date(as_of)  # a bad date is refused before anything is checked or written
         check_out_dir(out, "the report")
         scratch = None
-        # the drawings take a process of their own: matplotlib loads while the data is validated, and the figures
-        # are drawn while the saved queries run (on two cores the report takes the longer of the two, not both)
+        queries = report_job.selected(self.saved_queries())
+        # The drawings take a process of their own: matplotlib loads while the data is validated, and the figures
+        # are drawn while the saved queries run (on two cores the report takes the longer of the two, not both).
+        # When the store already holds the files as they are (a report after a build), the queries and the
+        # drawings start at once, beside the validation; its verdict still decides whether anything is written.
         with Worker() as worker, Worker() as drawer:
+            early = None
             try:
-                drawer.submit(report_job.load_drawing_libraries)
+                if as_of is None and family is None and self._store_is_current():
+                    with contextlib.suppress(WorkerFailed):  # no drawing process: drawn() draws here
+                        drawer.submit(report_job.figures_on_store, str(self.store_dir), None)
+                    early = _EarlyAnswers(worker, self.store_dir, queries, query_timeout)
+                else:
+                    drawer.submit(report_job.load_drawing_libraries)
                 validation = self.validate()
                 if not validation.conforms:
                     raise InvalidData(validation.problems, validation.summary())
@@ -402,22 +412,17 @@ class Atlas:
                     verdict += f"; answered {self.as_of_note}"
                     scratch = tempfile.TemporaryDirectory(prefix="llm-atlas-asof-")
                     store_dir = materialize(store, Path(scratch.name) / "store")
-                try:
-                    drawer.result(timeout=START_TIMEOUT)
-                    drawer.submit(report_job.figures_on_store, str(store_dir), family_iri)
-                except (WorkerTimeout, WorkerFailed):
-                    pass  # no drawing process: drawn() draws here
+                if early is None:
+                    try:
+                        drawer.result(timeout=START_TIMEOUT)
+                        drawer.submit(report_job.figures_on_store, str(store_dir), family_iri)
+                    except (WorkerTimeout, WorkerFailed):
+                        pass  # no drawing process: drawn() draws here
 
                 def run(query: SavedQuery) -> QueryResult:
-                    where = f"{QUERIES_DIR}/{query.name}.rq"
-                    try:
-                        return run_query_isolated(worker, store_dir, query.text, bind_params(query, {}), timeout=query_timeout)
-                    except WorkerTimeout:
-                        raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query ran longer than {query_timeout:g} s and "
-                                                   "was stopped: make it selective enough to answer in seconds")], "a saved query did not finish") from None
-                    except WorkerFailed as error:
-                        raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query could not be answered: {error}")],
-                                          "a saved query failed") from None
+                    if early is not None:
+                        return early.answer(query)
+                    return _answer_isolated(worker, store_dir, query, query_timeout)
 
                 def drawn() -> report_job.Figures:
                     try:
@@ -428,10 +433,23 @@ class Atlas:
                 return report_job.make_report(store, self.saved_queries(), out, root=self.root, verdict=verdict, run=run,
                                               family=family_iri, drawn=drawn)
             finally:
+                if early is not None:
+                    early.stop()
+                    worker.close()  # ends the query it may be waiting for
+                    early.join()
                 worker.close()  # the children have the scratch store open
                 drawer.close()
                 if scratch is not None:
                     scratch.cleanup()
+
+    def _store_is_current(self) -> bool:
+        """Whether the store holds the files as they are now (nothing to build; says nothing about validity)."""
+        if read_manifest(self.store_dir) is None:
+            return False
+        try:
+            return not stage(self.root, self.store_dir, tolerant=True, parse_full=False).pending
+        except (InvalidData, UsageError):
+            return False
 
     def _family(self, name: str) -> str:
         """The IRI of the model family ``name`` names, or a UsageError with the nearest families' slugs."""
@@ -549,3 +567,64 @@ class Atlas:
         if report.applied:
             self.build()  # the store follows the files the links were written into
         return report
+
+
+def _answer_isolated(worker: Worker, store_dir: Path, query: SavedQuery, timeout: float) -> QueryResult:
+    """A saved query of the report in the worker process; InvalidData (rule query-timeout) if it overruns or fails."""
+    where = f"{QUERIES_DIR}/{query.name}.rq"
+    try:
+        return run_query_isolated(worker, store_dir, query.text, bind_params(query, {}), timeout=timeout)
+    except WorkerTimeout:
+        raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query ran longer than {timeout:g} s and "
+                                   "was stopped: make it selective enough to answer in seconds")], "a saved query did not finish") from None
+    except WorkerFailed as error:
+        raise InvalidData([Problem(where, 1, 1, "query-timeout", f"this saved query could not be answered: {error}")],
+                          "a saved query failed") from None
+
+
+class _EarlyAnswers:
+    """The report's saved queries answered in the worker process by a thread, while the caller validates.
+
+    The thread only waits on the worker (pyoxigraph runs in the child), so the validation keeps this process's
+    core. Answers are handed out in the report's order; a query that overran or failed raises its InvalidData
+    when its answer is asked for, that is only once the data has been found valid."""
+
+    def __init__(self, worker: Worker, store_dir: Path, queries: list[SavedQuery], timeout: float):
+        import threading
+
+        self._answers: dict[str, QueryResult | InvalidData] = {}
+        self._ready = {q.name: threading.Event() for q in queries}
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(worker, store_dir, queries, timeout), daemon=True,
+                                        name="llm-atlas-report-queries")
+        self._thread.start()
+
+    def _run(self, worker: Worker, store_dir: Path, queries: list[SavedQuery], timeout: float) -> None:
+        for query in queries:
+            if self._stopping.is_set():
+                break
+            try:
+                self._answers[query.name] = _answer_isolated(worker, store_dir, query, timeout)
+            except InvalidData as error:
+                self._answers[query.name] = error
+            finally:
+                self._ready[query.name].set()
+
+    def answer(self, query: SavedQuery) -> QueryResult:
+        self._ready[query.name].wait()
+        found = self._answers.get(query.name)
+        if found is None:
+            raise InvalidData([Problem(f"{QUERIES_DIR}/{query.name}.rq", 1, 1, "query-timeout", "this saved query was not answered")],
+                              "a saved query failed")
+        if isinstance(found, InvalidData):
+            raise found
+        return found
+
+    def stop(self) -> None:
+        """Ask no more queries; the caller closes the worker, which ends the one running."""
+        self._stopping.set()
+        for event in self._ready.values():
+            event.set()  # a reader waiting for an answer that will not come
+
+    def join(self) -> None:
+        self._thread.join()
