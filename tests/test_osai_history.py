@@ -23,8 +23,8 @@ from llm_atlas.errors import EXIT_USAGE, UsageError
 from llm_atlas.importers.osai_history import HISTORY_FILE, import_history
 from llm_atlas.namespaces import PREFIXES
 
-from .conftest import FIXTURES, check_golden, make_checkout, overlay
-from .conftest import ROOT as REPO
+from .conftest import FIXTURES, check_golden
+from .test_osai import osai_checkout
 
 OSAI = FIXTURES / "osai"
 GOLDEN = OSAI / "golden" / "history"
@@ -97,10 +97,8 @@ def make_bundle(where: Path) -> Path:
 
 
 def history_checkout(dest: Path) -> Path:
-    checkout = make_checkout(dest)
-    overlay(checkout, OSAI / "layer")
-    shutil.copyfile(REPO / "graph/source/osai-index.ttl", checkout / "graph/source/osai-index.ttl")
-    return checkout
+    """The OSAI tests' checkout: the fixture graph, the fixture layer and the index's source entity."""
+    return osai_checkout(dest)
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ this job only writes it: :func:`release_text` (``llm-atlas openness RELEASE``), 
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from .markdown import md_escape, md_table, to_html
@@ -27,7 +25,7 @@ from .openness import (
     source_name,
     table_row,
 )
-from .outputs import write_files
+from .outputs import csv_text, write_files
 
 FILES = ("openness-crosswalk.md", "openness-crosswalk.html", "openness-crosswalk.csv", "openness-mismatches.csv")
 
@@ -90,11 +88,7 @@ def crosswalk_text(c: Crosswalk) -> str:
 
 
 def _csv(headers: list[str], rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return csv_text(headers, rows).encode("utf-8")
 
 
 def write_crosswalk(c: Crosswalk, out: Path, *, stamp: str = "") -> list[Path]:

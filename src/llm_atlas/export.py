@@ -46,8 +46,6 @@ of the statement claim that backs it.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
@@ -61,7 +59,7 @@ import pyoxigraph as ox
 
 from .version import __version__
 from .errors import UsageError
-from .outputs import check_out_dir, write_files
+from .outputs import check_out_dir, csv_text, write_files
 from .progress import progress
 from .ntriples import canonical_blank_nodes, term_order, triple_order
 from .namespaces import (BASE, DCTERMS, KIND_OF_CLASS, KINDS, ONTOLOGY, OWL, PREFIXES, RDF, RDF_LANG_STRING, RDFS, SKOS, STANDARD, XSD,
@@ -354,11 +352,7 @@ def _column(iri: str) -> str:
 
 
 def _csv(header: list[str], rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return csv_text(header, rows, line_end="\r\n").encode("utf-8")  # RFC 4180
 
 
 def _join(values: Iterable) -> str:

@@ -17,9 +17,7 @@ Not legal advice: docs/licences.md says what each verdict means and where the ru
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +28,7 @@ from .layout import FILE_GRAPH_BASE, SHAPES_FILE, relpath_of_graph
 from .markdown import md_escape, md_link, md_table, to_html
 from .namespaces import ONTOLOGY, curie
 from .obligations import VERDICT, VERDICT_ORDER, Assessment, Evidence, Obligation
-from .outputs import check_out_dir, write_files
+from .outputs import check_out_dir, csv_text, write_files
 
 TITLE = "Licence obligations along lineage"
 FILES = ("licences.md", "licences.html", "licence-obligations.csv", "licence-conflicts.csv")
@@ -276,12 +274,7 @@ class LicenceReport:
                 path_evidence, self._evidence_csv(o.derivative_licence_evidence), self._evidence_csv(o.base_licence_evidence)]
 
     def to_csv(self, obligations: list[Obligation]) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for o in obligations:
-            writer.writerow(self._csv_row(o))
-        return buffer.getvalue()
+        return csv_text(CSV_COLUMNS, (self._csv_row(o) for o in obligations))
 
     def render(self) -> dict[str, bytes]:
         a = self.assessment

@@ -8,6 +8,8 @@ the folder as it was.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import secrets
 import shutil
@@ -73,4 +75,13 @@ def write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
             shutil.rmtree(out_dir, ignore_errors=True)
 
 
-__all__ = ["check_out_dir", "write_files"]
+def csv_text(header: list[str], rows, *, line_end: str = "\n") -> str:
+    """A CSV table (header, then the rows) as text; ``line_end`` "\r\n" for RFC 4180 (the export's tables)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=line_end)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+__all__ = ["check_out_dir", "write_files", "csv_text"]
