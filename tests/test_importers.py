@@ -192,4 +192,5 @@ def test_docstring_examples(module):
 def test_the_command_line_offers_every_importer():
     from llm_atlas.cli import IMPORT_SOURCES
 
-    assert set(IMPORT_SOURCES) == set(REGISTRY) | {"osai"}  # osai: the alias of osai-index
+    # osai: the alias of osai-index; osai-index-history writes history/, outside the build and the registry of imports/
+    assert set(IMPORT_SOURCES) == set(REGISTRY) | {"osai", "osai-index-history"}
