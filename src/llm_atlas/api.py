@@ -29,6 +29,7 @@ import contextlib
 import gc
 import os
 import re
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -36,6 +37,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import build as build_job
+from . import file_watch
 from .errors import InvalidData, Problem, StaleStoreWarning, UnknownTermWarning, UsageError
 from .layout import QUERIES_DIR, SHAPES_FILE, STORE_DIR, file_stats, find_root
 from .namespaces import BASE, ONTOLOGY, RDF_TYPE, curie
@@ -60,6 +62,9 @@ class Atlas:
         self._parsed: dict[tuple, SavedQuery] = {}  # saved queries by (name, size, mtime)
         self._store_checked = False  # whether git was asked that the store is not committed (once per Atlas)
         self._up_to_date: tuple | None = None  # layout.file_stats when the store was last found up to date
+        self._watcher: file_watch.ChangeWatcher | None = None  # says when the files may have changed since the last look
+        self._watch_started = False
+        self._refreshing = threading.RLock()  # one refresh at a time: the report asks from a thread too
 
     @classmethod
     def open(cls, root: str | os.PathLike | None = None, store: str | os.PathLike | None = None) -> "Atlas":
@@ -91,6 +96,10 @@ class Atlas:
     def close(self) -> None:
         """Release the in-memory copy of the store."""
         self._views = None  # the as-of views made from it
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher, self._watch_started = None, False
+            self._up_to_date = None
         if self._memory is not None:
             self._memory = None
             gc.collect()
@@ -108,10 +117,22 @@ class Atlas:
         left as it is and a :class:`~llm_atlas.errors.StaleStoreWarning` says so (with no store at all,
         the :class:`~llm_atlas.errors.InvalidData` is raised: there is nothing to answer from).
         """
+        with self._refreshing:
+            return self._refresh()
+
+    def _refresh(self) -> build_job.BuildResult | None:
         try:
             if not self._store_checked:  # once per Atlas: git is asked in a process of its own
                 refuse_committed_store(self.root, self.store_dir)
                 self._store_checked = True
+            if not self._watch_started:  # before the first look at the files, so no change after it is missed
+                self._watcher, self._watch_started = file_watch.start(self.root), True
+            # no event from the kernel since the files were last found as the store holds them: nothing to do,
+            # not even a stat (see llm_atlas.file_watch); the events are read at every look, so the next one
+            # only hears of changes made after this one
+            changed = self._watcher is None or self._watcher.changed()
+            if self._up_to_date is not None and not changed:
+                return None
             # the files as they are: the same as when the store was last found up to date means nothing to do
             # (no manifest read, no hashing); like git's index, a file changed in the last two seconds is not
             # trusted to its timestamp, so no fingerprint is kept while one is that fresh
