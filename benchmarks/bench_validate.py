@@ -59,7 +59,8 @@ STEP = textwrap.dedent(
         data = rdflib.Graph()
         for f in source_files(checkout):
             if f.relpath.endswith(".trig"):
-                data += rdflib.Dataset().parse(f.path, format="trig")  # every graph's triples, names dropped
+                for subject, predicate, obj, _ in rdflib.Dataset().parse(f.path, format="trig").quads((None, None, None, None)):
+                    data.add((subject, predicate, obj))  # every graph's triples, names dropped
             elif f.relpath != SHAPES_FILE:
                 data.parse(f.path, format="turtle")
         shapes = rdflib.Graph().parse(checkout / SHAPES_FILE, format="turtle")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from llm_atlas import Atlas
@@ -53,3 +54,30 @@ def test_violating_fixture(rule, tmp_path):
     assert hits, "\n".join(p.as_text() for p in report.problems)
     assert all(p.severity == "error" and p.message for p in hits)
     assert any(p.path in written and p.line >= 1 and p.col >= 1 for p in hits), [p.as_text() for p in hits]
+
+
+@pytest.mark.parametrize("literal,rule", [
+    ('"Meta\\u200BAI"', "invisible-character"),  # a zero-width space, written as an escape in ASCII text
+    ('"Meta\\U0000202EAI"', "invisible-character"),
+    ('"back\\bspace"', "invisible-character"),
+    ('"form\\ffeed"', "invisible-character"),
+    ('"cafe\\u0301"', "unicode-nfc"),  # e and a combining accent, in ASCII text
+    ('"tab\\tand\\nnewline"', None),
+])
+def test_escapes_in_ascii_text_are_read_as_the_characters_they_stand_for(literal, rule):
+    """A file of plain ASCII skips the per-term character checks (terms.plain_text), except where an escape could
+    decode to a character they refuse."""
+    from llm_atlas.terms import term_problems
+
+    text = f'<https://w3id.org/llm-atlas/organization/x> <http://www.w3.org/2000/01/rdf-schema#label> {literal} .\n'
+    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in ox.parse(input=text.encode(), format=ox.RdfFormat.TURTLE)]
+    assert [p.rule for p in term_problems("graph/organization/x.ttl", quads, text)] == ([rule] if rule else [])
+
+
+def test_a_plain_file_still_has_its_schemes_and_language_tags_checked():
+    from llm_atlas.terms import term_problems
+
+    text = ('<https://w3id.org/llm-atlas/organization/x> <https://w3id.org/llm-atlas/ontology/homepage> <ftp://example.org/> ;\n'
+            '    <https://w3id.org/llm-atlas/ontology/language> "english"^^<http://www.w3.org/2001/XMLSchema#language> .\n')
+    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in ox.parse(input=text.encode(), format=ox.RdfFormat.TURTLE)]
+    assert sorted(p.rule for p in term_problems("graph/organization/x.ttl", quads, text)) == ["iri-scheme", "language-tag"]
