@@ -1,6 +1,7 @@
 """The scale probe: the embedded store at 10^7 triples (generated), and where a server store takes over.
 
     python benchmarks/bench_scale.py [--sizes 1000000,10000000] [--timeout 3600] [--work DIR] [--no-server]
+                                     [--server-only] [--server-queries study-sample,claims-by-confidence]
 
 For each size, a checkout made by benchmarks/generate.py, then each step in a fresh process (its wall and
 CPU time, its peak memory as max RSS):
@@ -14,7 +15,9 @@ CPU time, its peak memory as max RSS):
 and, unless ``--no-server``, the same three queries on an Oxigraph server (``oxigraph serve`` from the
 ``oxigraph`` package, the project's test dependency) over HTTP, on a store loaded from the same dump: its
 load time, the time to its first answer after a start, and each query's latency. A step that exceeds
-``--timeout`` or fails is reported as such ("what breaks first").
+``--timeout`` or fails is reported as such ("what breaks first"). ``--server-only`` times only the server, on the
+dump a previous run left in ``--work``; ``--server-queries`` names the queries it asks (a query that runs for
+many minutes on the server's on-disk store can be left out).
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server(dump_base: Path, work: Path, timeout: float) -> dict:
+def server(dump_base: Path, work: Path, timeout: float, queries: tuple[str, ...] = QUERIES) -> dict:
     """Load the dump into an Oxigraph server's store, start it, and time the queries over HTTP."""
     from llm_atlas.layout import QUERIES_DIR
     from llm_atlas.namespaces import sparql_prefixes
@@ -140,7 +143,7 @@ def server(dump_base: Path, work: Path, timeout: float) -> dict:
                 time.sleep(0.05)
         out["first_answer"] = time.perf_counter() - started
         root = HERE.parent
-        for name in QUERIES:
+        for name in queries:
             path = root / QUERIES_DIR / f"{name}.rq"
             query = parse_saved_query(path.read_text(encoding="utf-8"), name, path)
             text = sparql_prefixes() + bind_values(query.text, bind_params(query, {}))
@@ -166,7 +169,24 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--work", help="keep the generated checkouts here (default: a temporary folder)")
     parser.add_argument("--no-server", action="store_true")
+    parser.add_argument("--server-only", action="store_true", help="time only the server, on the dump a previous run left in --work")
+    parser.add_argument("--server-queries", default=",".join(QUERIES), help="the saved queries the server is asked")
     args = parser.parse_args()
+    server_queries = tuple(q for q in args.server_queries.split(",") if q)
+    if args.server_only:
+        if not args.work:
+            parser.error("--server-only needs the --work folder of an earlier run")
+        for size in args.sizes.split(","):
+            dump = Path(args.work) / f"store-{size}.dump" / "base.trig"
+            if not dump.is_file():
+                parser.error(f"no dump at {dump}: run without --server-only first")
+            print(f"size {size}: oxigraph server", file=sys.stderr, flush=True)
+            result = server(dump, Path(args.work), args.timeout, server_queries)
+            print(json.dumps(result), file=sys.stderr, flush=True)
+            cells = " | ".join(f"{name} {result[name][0]:.3f} s ({result[name][1]} rows)" if name in result else f"{name} -" for name in server_queries)
+            print(f"| {size} | load {result.get('load', 0):.2f} s, {result.get('store_mb', 0):.0f} MB | first answer {result.get('first_answer', 0):.2f} s | {cells} |"
+                  + (f" error: {result['error']}" if "error" in result else ""))
+        return
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="atlas-bench-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(HERE))
@@ -195,7 +215,7 @@ def main() -> None:
             row["dump_mb"] = size_of(store.with_name(store.name + ".dump")) / 1e6 if store.with_name(store.name + ".dump").exists() else None
             if not args.no_server and row["dump_mb"]:
                 print(f"size {size}: oxigraph server", file=sys.stderr, flush=True)
-                row["server"] = server(store.with_name(store.name + ".dump") / "base.trig", work, args.timeout)
+                row["server"] = server(store.with_name(store.name + ".dump") / "base.trig", work, args.timeout, server_queries)
                 print(json.dumps(row["server"]), file=sys.stderr, flush=True)
             rows.append(row)
     finally:
