@@ -32,28 +32,6 @@ def test_report_folder_is_complete_and_deterministic(mini, tmp_path):
     assert not [p for p in (tmp_path / "one").iterdir() if p.name.startswith(".report-")]
 
 
-def test_a_first_report_with_no_store_yet_answers_beside_the_validation(mini, tmp_path, monkeypatch):
-    """With no store to keep valid, the report builds one first and takes the path that runs the saved queries and
-    the drawings beside the validation; the files are the same as the sequential path's."""
-    import llm_atlas.api as api
-
-    started = []
-    early = api._EarlyAnswers
-    monkeypatch.setattr(api, "_EarlyAnswers", lambda *args: started.append(args) or early(*args))
-    atlas = Atlas.open(mini, tmp_path / "store")
-    atlas.report(tmp_path / "first")
-    atlas.close()
-    assert len(started) == 1
-
-    monkeypatch.setattr(api.Atlas, "_store_is_current", lambda self: False)  # the sequential path, on a built store
-    sequential = Atlas.open(mini, tmp_path / "other-store")
-    sequential.build()
-    sequential.report(tmp_path / "sequential")
-    sequential.close()
-    assert len(started) == 1
-    assert digest(tmp_path / "first") == digest(tmp_path / "sequential")
-
-
 def test_every_study_query_is_answered(mini, tmp_path):
     atlas = Atlas.open(mini, tmp_path / "store")
     report = atlas.report(tmp_path / "out")

@@ -404,12 +404,6 @@ class Atlas:
         check_out_dir(out, "the report")
         scratch = None
         queries = report_job.selected(self.saved_queries())
-        if as_of is None and family is None and read_manifest(self.store_dir) is None:
-            # no store yet: there is no valid store to keep from invalid data, and any reading command would build
-            # one from the files as they are; built first, the report takes the path below that answers the saved
-            # queries and draws beside the validation, as after a build
-            with contextlib.suppress(InvalidData):  # a file that does not parse: the validation says which
-                self.build()
         # The drawings take a process of their own: matplotlib loads while the data is validated, and the figures
         # are drawn while the saved queries run (on two cores the report takes the longer of the two, not both).
         # When the store already holds the files as they are (a report after a build), the queries and the
