@@ -7,6 +7,7 @@ never half-loaded.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -316,17 +317,26 @@ class LineIndex:
     """
 
     def __init__(self, text: str, prefixes: dict[str, str]):
-        self.lines = text.splitlines()
+        self.text = text
         self.prefixes = prefixes
-        self.subjects: dict[str, int] = {}
+
+    # indexed on the first question: most files checked have no problem to point at
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @functools.cached_property
+    def subjects(self) -> dict[str, int]:
+        found: dict[str, int] = {}
         for number, line in enumerate(self.lines, start=1):
             if not line or line[0].isspace() or line.startswith(("#", "@", "PREFIX", "BASE", "prefix", "base")):
                 continue
             token = _TOKEN.match(line)
             if token:
-                iri = _expand(token, prefixes)
-                if iri and iri not in self.subjects:
-                    self.subjects[iri] = number
+                iri = _expand(token, self.prefixes)
+                if iri and iri not in found:
+                    found[iri] = number
+        return found
 
     def subject_line(self, iri: str) -> int:
         """The line the subject's block starts on; outside the canonical layout, the first line naming it."""

@@ -62,18 +62,6 @@ def _declared(text: str) -> dict[str, str]:
     return {m.group(1) or "": m.group(2) for m in map(_PREFIX_LINE.match, text.splitlines()) if m}
 
 
-class _Lines:
-    """A :class:`LineIndex` of the text, made the first time a line is asked for."""
-
-    def __init__(self, text: str, prefixes: dict[str, str]):
-        self.text, self.prefixes, self.index = text, prefixes, None
-
-    def subject_line(self, iri: str) -> int:
-        if self.index is None:
-            self.index = LineIndex(self.text, self.prefixes)
-        return self.index.subject_line(iri)
-
-
 def _entity_file(relpath: str, quads: list[ox.Quad], text: str) -> list[Problem]:
     problems: list[Problem] = []
     declarations: list[tuple[str, str, int]] = []
@@ -81,7 +69,7 @@ def _entity_file(relpath: str, quads: list[ox.Quad], text: str) -> list[Problem]
         match = _PREFIX_LINE.match(line)
         if match:
             declarations.append((match.group(1) or "", match.group(2), number))
-    lines = _Lines(text, {p: iri for p, iri, _ in declarations})  # indexed only when a problem needs a line
+    index = LineIndex(text, {p: iri for p, iri, _ in declarations})
 
     def add(rule: str, message: str, line: int = 1, focus: str = "", col: int = 1) -> None:
         problems.append(Problem(relpath, line or 1, col, rule, message, focus=focus))
@@ -119,17 +107,17 @@ def _entity_file(relpath: str, quads: list[ox.Quad], text: str) -> list[Problem]
         others = [p for p in primaries if p != iri]
         if others:
             for other in others:
-                add("entity-per-file", f"this file is graph/{kind}/{slug}.ttl, so it describes <{iri}> and nothing else; <{other}> belongs in a file of its own", lines.subject_line(other), other)
+                add("entity-per-file", f"this file is graph/{kind}/{slug}.ttl, so it describes <{iri}> and nothing else; <{other}> belongs in a file of its own", index.subject_line(other), other)
         if iri not in primaries:
             add("entity-path", f"the file's path names <{iri}>, but the file does not describe it: rename the file or fix the subject IRI", 1, iri)
     elif KINDS[kind] not in types.get(iri, set()):
-        add("entity-class", f"an entity in graph/{kind}/ has rdf:type <{KINDS[kind]}>", lines.subject_line(iri), iri)
+        add("entity-class", f"an entity in graph/{kind}/ has rdf:type <{KINDS[kind]}>", index.subject_line(iri), iri)
     for subject in sorted(subjects):
         if "#" not in subject:
             continue
         owner, fragment = subject.split("#", 1)
         if owner != iri or not SLUG.fullmatch(fragment):
-            add("owned-node", f"a node in this file is named <{iri}#name> with a slug-like name; <{subject}> is not", lines.subject_line(subject), subject)
+            add("owned-node", f"a node in this file is named <{iri}#name> with a slug-like name; <{subject}> is not", index.subject_line(subject), subject)
     # Dedupe repeated blank-node reports: one per file is enough to act on.
     seen: set[tuple] = set()
     unique = []

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from .errors import Problem
 
 XSD_LANGUAGE = "http://www.w3.org/2001/XMLSchema#language"
+_XSD_LANGUAGE_NODE = ox.NamedNode(XSD_LANGUAGE)
 
 # Characters that change how text renders without showing themselves: every format character (Unicode
 # category Cf: zero-width spaces and joiners, bidi embeddings, overrides and isolates, the BOM, tag
@@ -173,9 +174,6 @@ def _scheme_or_language(quad: ox.Quad) -> bool:
     if type(obj) is ox.NamedNode:
         return not obj.value.startswith(WEB_SCHEMES)
     return type(obj) is ox.Literal and obj.datatype == _XSD_LANGUAGE_NODE
-
-
-_XSD_LANGUAGE_NODE = ox.NamedNode(XSD_LANGUAGE)
 
 
 def _shown(text: str) -> str:
