@@ -182,7 +182,7 @@ def test_a_blank_node_reads_the_same_in_the_cli_and_at_the_endpoint(capsys, args
     ("table", "<<( <http://example.org/a> <http://example.org/b> 1 )>>"),
     ("tsv", '<<( <http://example.org/a> <http://example.org/b> "1"^^<http://www.w3.org/2001/XMLSchema#integer> )>>'),
     ("csv", '<<( <http://example.org/a> <http://example.org/b> "1"^^<http://www.w3.org/2001/XMLSchema#integer> )>>'),
-    ("json", '"type": "triple"'),
+    ("json", '"type":"triple"'),
     ("xml", "<triple><subject><uri>http://example.org/a</uri></subject>"),
 ])
 def test_a_query_returning_a_triple_term_is_written_in_every_format(capsys, args, fmt, expected):

@@ -24,7 +24,7 @@ import pytest
 
 from llm_atlas import Atlas
 from llm_atlas.errors import InvalidData
-from llm_atlas.namespaces import BASE, PREFIXES
+from llm_atlas.namespaces import BASE, PREFIXES, XSD
 from llm_atlas.serve import DEFAULT_HOST, AtlasServer, store_fingerprint
 from llm_atlas.sparql_protocol import Refused, check_query, negotiate
 
@@ -284,6 +284,59 @@ def test_check_accepts_the_saved_queries_and_knows_their_form(checkout):
     assert check_query("SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }") == "SELECT"
 
 
+def test_with_prefixes_declares_the_shared_prefixes_a_query_uses_and_does_not_declare():
+    from llm_atlas.sparql_protocol import with_prefixes
+
+    shared = {"schema": "https://schema.org/", "atlas": "https://w3id.org/llm-atlas/ontology/", "ex": "http://example.org/"}
+    body = "SELECT * { ?s schema:name ?n ; atlas:x ?y ; xatlas:z ?w ; a.ex:q ?v }"
+    # used ones only, in name order; not a name that merely ends in one (xatlas:, a.ex:)
+    assert with_prefixes(body, shared) == ("PREFIX atlas: <https://w3id.org/llm-atlas/ontology/>\n"
+                                          "PREFIX schema: <https://schema.org/>\n" + body)
+    # one the prologue declares is left to it, in any case, with BASE, comments and the empty name around it
+    own = "base <http://b/> # a comment\nprefix schema: <http://mine/>\nPREFIX : <http://e/>\n" + body
+    assert with_prefixes(own, shared) == "PREFIX atlas: <https://w3id.org/llm-atlas/ontology/>\n" + own
+    # a declaration in a comment, or after the prologue, declares nothing for this purpose
+    commented = "# PREFIX schema: <http://mine/>\n" + body
+    assert with_prefixes(commented, shared).startswith("PREFIX atlas: <https://w3id.org/llm-atlas/ontology/>\n"
+                                                       "PREFIX schema: <https://schema.org/>\n#")
+    # an IRI holding a '#' does not end the prologue's scan early, nor hide the next declaration
+    hashed = "PREFIX ex: <http://example.org/#PREFIX:schema:>\nPREFIX schema: <http://mine/>\n" + body
+    assert with_prefixes(hashed, shared) == "PREFIX atlas: <https://w3id.org/llm-atlas/ontology/>\n" + hashed
+    # the engine reads the result with no prefix of its own, and the query's declaration wins
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://s"), ox.NamedNode("http://mine/name"), ox.Literal("mine")))
+    answer = store.query(with_prefixes("PREFIX schema: <http://mine/>\nSELECT ?n { ?s schema:name ?n }", shared))
+    assert [row["n"].value for row in answer] == ["mine"]
+    assert with_prefixes("ASK {}", shared) == "ASK {}"
+
+
+def test_json_answers_from_the_engine_are_the_command_line_s_bytes():
+    """The endpoint writes a SELECT answer in JSON with pyoxigraph from the engine's TSV; `llm-atlas query
+    --format json` writes it from terms in Python: the same bytes, for every kind of term and character."""
+    from llm_atlas.sparql_results import select_json_from_tsv, write_select
+
+    text = "".join(chr(i) for i in range(0x20)) + '\x7f\u2028"\\/<>&é\U0001F600\ufeff'
+    store = ox.Store()
+    s, p = ox.NamedNode("http://example.org/é?a=1#x"), ox.NamedNode("http://example.org/p")
+    for value in [ox.Literal(text), ox.Literal("chat", language="fr-CA"), ox.Literal("1", datatype=ox.NamedNode(XSD + "integer")),
+                  ox.Literal("x", datatype=ox.NamedNode("http://example.org/dt")), ox.BlankNode("b0"),
+                  ox.Triple(s, p, ox.Literal("o", language="en"))]:
+        store.add(ox.Quad(s, p, value))
+    query = "SELECT ?s ?o ?unbound WHERE { ?s ?p ?o OPTIONAL { ?o ?p ?unbound } } ORDER BY STR(?o)"
+    tsv = store.query(query).serialize(format=ox.QueryResultsFormat.TSV)
+    solutions = store.query(query)
+    variables = [v.value for v in solutions.variables]
+    rows = [[row[v] for v in variables] for row in solutions]
+    assert len(rows) == 6
+    for truncated in (None, False, True):
+        written = write_select(variables, rows, "json", truncated=truncated, row_limit=6)
+        assert select_json_from_tsv(tsv, truncated=truncated, row_limit=6) == written
+        assert {"type": "bnode", "value": "b0"} in [b["o"] for b in json.loads(written)["results"]["bindings"]]
+    assert json.loads(written)["truncated"] is True and json.loads(written)["rowLimit"] == 6
+    empty = store.query("SELECT ?x WHERE { ?x ?x ?x }").serialize(format=ox.QueryResultsFormat.TSV)
+    assert select_json_from_tsv(empty, truncated=False) == write_select(["x"], [], "json", truncated=False)
+
+
 def test_negotiate_follows_q_values_and_specificity():
     offers = [("application/sparql-results+json", "json"), ("text/csv", "csv")]
     assert negotiate(None, offers) == "json"
@@ -351,7 +404,7 @@ def test_select_results_in_json_xml_csv_tsv(server):
 
 
 def test_ask_results(server):
-    for accept, expected in [(SPARQL_JSON, b'"boolean": true'), ("application/sparql-results+xml", b"<boolean>true</boolean>"),
+    for accept, expected in [(SPARQL_JSON, b'"boolean":true'), ("application/sparql-results+xml", b"<boolean>true</boolean>"),
                              ("text/csv", b"true")]:
         status, _, body = get_query(server, "ASK { ?s a <https://w3id.org/llm-atlas/ontology/Organization> }", accept)
         assert status == 200 and expected in body

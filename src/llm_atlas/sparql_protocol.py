@@ -14,7 +14,6 @@ JSON, ``"truncated": true`` with ``"rowLimit"``.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Iterable
@@ -26,7 +25,7 @@ import pyoxigraph as ox
 from . import sparql_guard
 from .namespaces import PREFIXES
 from .ntriples import sorted_ntriples
-from .sparql_results import write_boolean, write_select
+from .sparql_results import select_json_from_tsv, write_boolean, write_select
 
 SPARQL_RESULTS_JSON = "application/sparql-results+json"
 SPARQL_RESULTS_XML = "application/sparql-results+xml"
@@ -235,15 +234,50 @@ def check_query(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
 
 
 def with_prefixes(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
-    """The query with the shared prefixes it uses declared first, for an engine that has none predeclared (a
-    declaration in the query itself comes later and wins)."""
-    used = _prefix_pattern(tuple(prefixes)).findall(text)
-    return "".join(f"PREFIX {name}: <{prefixes[name]}>\n" for name in sorted(set(used))) + text
+    """The query with the shared prefixes it uses and does not declare itself declared first, for an engine
+    that has none predeclared.
+
+    A name counts as used wherever it stands before a colon (an unused declaration is harmless); one the
+    query's prologue declares is left to that declaration, which would win anyway. Every request pays this,
+    so it is one scan with a plain pattern: an alternation of the shared names tried at every position, and
+    declarations repeated for queries that carry their own (as ``llm-atlas query --endpoint`` sends them),
+    cost the endpoint more than a small query takes to run.
+    """
+    declared = _declared_prefixes(text)
+    used = sorted(name for name in prefixes if name not in declared and _uses(text, name))
+    return "".join(f"PREFIX {name}: <{prefixes[name]}>\n" for name in used) + text
 
 
-@functools.lru_cache(maxsize=8)
-def _prefix_pattern(names: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"(?<![\w\-.])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r"):")
+def _uses(text: str, name: str) -> bool:
+    """Whether ``name:`` stands in the text other than as the tail of a longer name (substring search: a
+    regular expression tried at every position of a long query costs a hundred times more)."""
+    token = name + ":"
+    start = text.find(token)
+    while start != -1:
+        if start == 0 or not _continues_name(text[start - 1]):
+            return True
+        start = text.find(token, start + 1)
+    return False
+
+
+def _continues_name(char: str) -> bool:
+    return char.isalnum() or char in "_-."
+
+
+_IRI_REF = r"<[^<>\"{}|^`\\\x00-\x20]*>"
+_PREFIX_NAME = r"(?:[^\W\d_][\w\-.]*)?"
+# a prologue: white space, comments, BASE and PREFIX declarations; whatever else ends it for this scan
+_PROLOGUE = re.compile(r"(?:\s+|#[^\n\r]*|(?i:BASE)\s*" + _IRI_REF + r"|(?i:PREFIX)\s+" + _PREFIX_NAME + r":\s*" + _IRI_REF + ")*")
+# in a prologue: an IRI or a comment (kept whole, so no '#' or word in them is read as more), or a declared
+# name with its colon (so that the empty name differs from the other matches, which give '')
+_DECLARED_NAME = re.compile(_IRI_REF + r"|#[^\n\r]*|(?i:PREFIX)\s+(" + _PREFIX_NAME + ":)")
+
+
+def _declared_prefixes(text: str) -> set[str]:
+    """The prefix names the query's prologue declares (one it does not recognise ends the prologue for this
+    scan, and is then declared again: harmless)."""
+    prologue = text[:_PROLOGUE.match(text).end()]
+    return {name[:-1] for name in _DECLARED_NAME.findall(prologue) if name}
 
 
 # -- the answer ----------------------------------------------------------------------------------------------
@@ -283,6 +317,8 @@ def render(form: str, media: str, body: bytes, truncated: bool, fmt: str, max_ro
     limits = {TRUNCATED_HEADER: "true" if truncated else "false", ROW_LIMIT_HEADER: str(max_rows)}
     if form == "SELECT":
         # the command line's writers: `llm-atlas query --format X` and this endpoint write a term the same way
+        if fmt == "json":
+            return Rendered(select_json_from_tsv(body, truncated=truncated, row_limit=max_rows), CONTENT_TYPES[fmt], limits)
         solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
         variables = [v.value for v in solutions.variables]
         rows = [[solution[v] for v in variables] for solution in solutions]

@@ -102,11 +102,7 @@ def write_select(variables: list[str], rows: list[list], fmt: str, *, truncated:
     if fmt == "json":
         bindings = [{v: json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
         doc: dict = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
-        if truncated is not None:
-            doc["truncated"] = truncated
-            if truncated:
-                doc["rowLimit"] = row_limit
-        return (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
+        return _with_row_limit(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), truncated, row_limit)
     if fmt == "xml":
         out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
         out += [f'<variable name="{_xml_text(v)}"/>' for v in variables]
@@ -130,10 +126,26 @@ def write_select(variables: list[str], rows: list[list], fmt: str, *, truncated:
     raise ValueError(f"unknown results format {fmt!r}; formats: {', '.join(SELECT_FORMATS)}")
 
 
+def select_json_from_tsv(tsv: bytes, *, truncated: bool | None = None, row_limit: int | None = None) -> bytes:
+    """A SELECT answer given as SPARQL TSV (what the endpoint's engine sends), as :func:`write_select` writes
+    it in JSON, byte for byte, but written by pyoxigraph: a large answer takes a tenth of the time."""
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return _with_row_limit(solutions.serialize(format=ox.QueryResultsFormat.JSON), truncated, row_limit)
+
+
+def _with_row_limit(document: bytes, truncated: bool | None, row_limit: int | None) -> bytes:
+    """A compact JSON results document with the row-cap fields last (when ``truncated`` is given), and a newline."""
+    if truncated is None:
+        return document + b"\n"
+    assert document.endswith(b"}")
+    tail = b',"truncated":true,"rowLimit":' + str(row_limit).encode() if truncated else b',"truncated":false'
+    return document[:-1] + tail + b"}\n"
+
+
 def write_boolean(value: bool, fmt: str) -> bytes:
     """An ASK answer in ``fmt``. CSV and TSV define no boolean form; the word is what common endpoints send."""
     if fmt == "json":
-        return (json.dumps({"head": {}, "boolean": bool(value)}) + "\n").encode()
+        return b'{"head":{},"boolean":' + (b"true" if value else b"false") + b"}\n"
     if fmt == "xml":
         return ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
                 f"<head/>\n<boolean>{'true' if value else 'false'}</boolean>\n</sparql>\n").encode()
