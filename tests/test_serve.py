@@ -7,6 +7,7 @@ it must count zero. The store folder's fingerprint (every file's bytes) must not
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import http.client
@@ -337,6 +338,33 @@ def test_json_answers_from_the_engine_are_the_command_line_s_bytes():
     assert select_json_from_tsv(empty, truncated=False) == write_select(["x"], [], "json", truncated=False)
 
 
+def test_the_access_log_has_a_line_per_answer_that_no_request_can_break(capsys):
+    from llm_atlas.http_app import Settings, _Headers
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 418, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def ask(headers_app, raw_path: bytes, query_string: bytes = b""):
+        scope = {"type": "http", "method": "GET", "path": raw_path.decode(), "raw_path": raw_path, "query_string": query_string,
+                 "headers": [], "client": ("127.0.0.1", 5000), "http_version": "1.1"}
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        await headers_app(scope, None, send)
+        return sent
+
+    settings = dict(timeout=1, max_rows=1, max_body=1, body_timeout=1, cors=None, concurrency=1, host="127.0.0.1", port=1)
+    asyncio.run(ask(_Headers(app, Settings(**settings, access_log=True)), b"/sparql", b"query=ASK%20%7B%7D%0A%0D"))
+    asyncio.run(ask(_Headers(app, Settings(**settings, access_log=True)), b"/a%0Ab" + b"x" * 300))
+    asyncio.run(ask(_Headers(app, Settings(**settings)), b"/not-logged"))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ['127.0.0.1:5000 "GET /sparql?query=ASK%20%7B%7D%0A%0D HTTP/1.1" 418',
+                     '127.0.0.1:5000 "GET /a%0Ab' + "x" * 194 + '... HTTP/1.1" 418']
+
+
 def test_negotiate_follows_q_values_and_specificity():
     offers = [("application/sparql-results+json", "json"), ("text/csv", "csv")]
     assert negotiate(None, offers) == "json"
@@ -593,6 +621,38 @@ def test_a_runaway_query_is_stopped_and_the_next_is_answered_within_a_second(ser
     # Oxigraph does not cancel these two by itself: each was stopped by replacing the engine
     time.sleep(1.0 + 2.0 + 1.0)
     assert server.engine.process.alive and server.engine.ready and server.engine.stats.restarts >= 1
+
+
+def test_a_reading_cut_by_the_timeout_is_finished_by_the_watcher():
+    """The engine's answer is read in the request's own task; when the timeout cancels that reading, what
+    arrived is kept and :meth:`finish` (the watcher of abandoned queries) reads the rest."""
+    from llm_atlas.query_engine import _Connection
+
+    async def scenario():
+        second_part = asyncio.Event()
+
+        async def engine(reader, writer):
+            await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(len(b"ASK {}"))
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nfirst,")
+            await writer.drain()
+            await second_part.wait()
+            writer.write(b"second")
+            await writer.drain()
+
+        listener = await asyncio.start_server(engine, "127.0.0.1", 0)
+        port = listener.sockets[0].getsockname()[1]
+        connection = await _Connection.open("127.0.0.1", port)
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.3):
+                await connection.request("/query", b"ASK {}", "text/plain", None)
+        second_part.set()
+        answer = await asyncio.wait_for(connection.finish(), 5)
+        connection.close()
+        listener.close()
+        return answer
+
+    assert asyncio.run(scenario()) == (200, b"first,second", False)
 
 
 def test_row_cap_with_truncation_flag(server):

@@ -280,12 +280,20 @@ class _Connection:
 
     async def request(self, path: str, body: bytes, accept: str, max_lines: int | None) -> tuple[int, bytes, bool]:
         """(status, body, cut): the response body, read up to ``max_lines`` lines when given (then the
-        connection is given up and ``cut`` is true: the rest of the answer is never transferred)."""
+        connection is given up and ``cut`` is true: the rest of the answer is never transferred).
+
+        Cancelled (a timeout), it leaves its reading where it stopped: :meth:`finish` goes on with it."""
         self.writer.write(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: engine\r\nContent-Type: application/sparql-query\r\n"
                           b"Accept: " + accept.encode() + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        reading = self._reading = _Response()
+        reading.parser = httptools.HttpResponseParser(reading)
+        self._max_lines = max_lines
         await self.writer.drain()
-        reading = _Response()
-        parser = reading.parser = httptools.HttpResponseParser(reading)
+        return await self.finish()
+
+    async def finish(self) -> tuple[int, bytes, bool]:
+        """Read the rest of the answer :meth:`request` began (a stream read that is cancelled loses no data)."""
+        reading, parser, max_lines = self._reading, self._reading.parser, self._max_lines
         while not reading.complete:
             data = await self.reader.read(256 * 1024)
             if not data:
@@ -501,13 +509,16 @@ class QueryEngine:
         assert self._slots is not None
         if self._closed or (self._slots.locked() and self._waiting >= self.queue):
             raise Busy()
-        self._waiting += 1
-        try:  # a queued query waits at most one timeout for a slot
-            await asyncio.wait_for(self._slots.acquire(), self.timeout)
-        except asyncio.TimeoutError:
-            raise Busy() from None
-        finally:
-            self._waiting -= 1
+        if not self._slots.locked():
+            await self._slots.acquire()  # a free slot: taken at once, without a timer
+        else:
+            self._waiting += 1
+            try:  # a queued query waits at most one timeout for a slot
+                await asyncio.wait_for(self._slots.acquire(), self.timeout)
+            except asyncio.TimeoutError:
+                raise Busy() from None
+            finally:
+                self._waiting -= 1
         try:
             return await self._run(text, media, max_lines)
         finally:
@@ -528,23 +539,32 @@ class QueryEngine:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         for _attempt in range(3):
-            try:
-                await asyncio.wait_for(self._ready.wait(), max(0.001, deadline - loop.time()))
-            except asyncio.TimeoutError:
-                raise EngineStopped() from None
+            if not self._ready.is_set():  # an engine is being replaced: wait for it within the deadline
+                try:
+                    await asyncio.wait_for(self._ready.wait(), max(0.001, deadline - loop.time()))
+                except asyncio.TimeoutError:
+                    raise EngineStopped() from None
             process = self.process
             if process is None:
                 raise EngineStopped()
             connection = None
             try:
                 connection = await self._connection(process)
-                request = asyncio.ensure_future(connection.request("/query", text.encode("utf-8"), media, max_lines))
+                # no task of its own: the timeout cancels the reading, and the watcher goes on with it
+                timer = asyncio.timeout_at(deadline)
                 try:
-                    status, body, cut = await asyncio.wait_for(asyncio.shield(request), max(0.001, deadline - loop.time()))
-                except asyncio.TimeoutError:
+                    async with timer:
+                        status, body, cut = await connection.request("/query", text.encode("utf-8"), media, max_lines)
+                except TimeoutError:
+                    if not timer.expired():  # a socket's own timeout, not the query's
+                        raise
                     self.stats.timeouts += 1
-                    self._watch_abandoned(request, connection, process)
+                    self._watch_abandoned(connection, process)
                     raise QueryTimeout() from None
+            except asyncio.CancelledError:  # the request itself was cancelled: the connection is mid-answer
+                if connection is not None:
+                    connection.close()
+                raise
             except (ConnectionError, OSError, httptools.HttpParserError) as error:
                 if connection is not None:
                     connection.close()
@@ -588,14 +608,14 @@ class QueryEngine:
         else:
             connection.close()
 
-    def _watch_abandoned(self, request: asyncio.Future, connection: _Connection, process: EngineProcess) -> None:
+    def _watch_abandoned(self, connection: _Connection, process: EngineProcess) -> None:
         """Should the engine still be busy with an abandoned query ``CANCEL_GRACE`` seconds later, or should
         abandoned queries fill every slot, it is replaced."""
         self._abandoned += 1
 
         async def watch() -> None:
             try:
-                await asyncio.wait_for(request, CANCEL_GRACE)
+                await asyncio.wait_for(connection.finish(), CANCEL_GRACE)
             except asyncio.TimeoutError:
                 self._schedule_restart(process)
             except Exception:  # noqa: BLE001 - the engine ended it with an error or hung up: done

@@ -176,13 +176,13 @@ class AtlasServer:
             self.sock = self._listen(host, port)
             self.host, self.port = self.sock.getsockname()[:2]
             settings = Settings(timeout=self.timeout, max_rows=self.max_rows, max_body=self.max_body, body_timeout=body_timeout,
-                                cors=self.cors, concurrency=self.concurrency, host=self.host, port=self.port)
+                                cors=self.cors, concurrency=self.concurrency, host=self.host, port=self.port, access_log=log)
             self.app = AtlasApp(self.engine, self.guard, self.pages, load_static(STATIC_DIR), settings, log_errors=log)
             import uvicorn
 
             config = uvicorn.Config(self.app.asgi, http=protocol_with_head_deadline(head_timeout), lifespan="off",
                                     limit_concurrency=max_connections, timeout_keep_alive=5, server_header=False,
-                                    access_log=log, log_level="info" if log else "warning")
+                                    access_log=False, log_level="info" if log else "warning")
             self.server = uvicorn.Server(config)
         except BaseException:
             self._shutdown()

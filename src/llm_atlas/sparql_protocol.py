@@ -238,10 +238,10 @@ def with_prefixes(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
     that has none predeclared.
 
     A name counts as used wherever it stands before a colon (an unused declaration is harmless); one the
-    query's prologue declares is left to that declaration, which would win anyway. Every request pays this,
-    so it is one scan with a plain pattern: an alternation of the shared names tried at every position, and
-    declarations repeated for queries that carry their own (as ``llm-atlas query --endpoint`` sends them),
-    cost the endpoint more than a small query takes to run.
+    query's prologue declares is left to that declaration, which would win anyway. Every request pays this:
+    an alternation of the shared names tried at every position of the text, and declarations repeated for
+    queries that carry their own (as ``llm-atlas query --endpoint`` sends them), cost the endpoint more than
+    a small query takes to run.
     """
     declared = _declared_prefixes(text)
     used = sorted(name for name in prefixes if name not in declared and _uses(text, name))
