@@ -12,7 +12,7 @@ import pytest
 
 from llm_atlas import Atlas
 from llm_atlas.errors import InvalidData, UnknownTermWarning, UsageError
-from llm_atlas.namespaces import PREFIXES
+from llm_atlas.namespaces import PREFIXES, RDF_TYPE, RDFS_LABEL
 from llm_atlas.query import QueryResult, _tokens, bind_params, load_saved_queries
 
 from .conftest import ROOT, check_golden, make_checkout
@@ -281,6 +281,58 @@ def test_dependents_depth_is_exact_up_to_five_steps_and_six_means_six_or_more(tm
     assert [(r["dependent"], r["dependsOn"], r["depth"]) for r in rows] == [
         ("Chain 1", "Chain 0", "1"), ("Chain 2", "Chain 1", "2"), ("Chain 3", "Chain 2", "3"), ("Chain 4", "Chain 3", "4"),
         ("Chain 5", "Chain 4", "5"), ("Chain 6", "Chain 5", "6"), ("Chain 7", "Chain 6", "6")]
+
+
+LINKS = ("trainedOn", "derivedFrom", "baseModel", "usesBenchmark", "evaluatedOn", "uses", "builds", "releases")
+
+
+def dependents_by_union() -> str:
+    """The reference form of ``dependents``: one UNION branch per chain length, each chain a path pattern (the
+    saved query's first form; the same rows, but evaluated over the whole graph, so slow at scale)."""
+    step = "(" + "|".join(f"atlas:{link}" for link in LINKS) + ")"
+    branches = ["{ ?dependentIri ?link ?artifact . BIND (?artifact AS ?dependsOnIri) BIND (1 AS ?steps) }"]
+    for n in range(2, 7):
+        chain = "/".join([step] * (n - 1)) + ("+" if n == 6 else "")
+        branches.append(f"{{ ?dependentIri ?link ?dependsOnIri . ?dependsOnIri {chain} ?artifact . BIND ({n} AS ?steps) }}")
+    saved = (QUERIES_DIR / "dependents.rq").read_text(encoding="utf-8")
+    where = saved[saved.index("WHERE {"):saved.index("GROUP BY")]
+    head = saved[:saved.index("WHERE {")]
+    links = " ".join(f"atlas:{link}" for link in LINKS)
+    return (head + "WHERE {\n  VALUES ?link { " + links + " }\n  {\n    " + "\n    UNION\n    ".join(branches) + "\n  }\n"
+            + where[where.index("  FILTER (?dependentIri != ?artifact)"):where.index("  # the shortest chain")] + "}\n"
+            + saved[saved.index("GROUP BY"):])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_dependents_gives_the_rows_of_the_union_of_chains_by_length(seed):
+    """On random link graphs with cycles, self-links, diamonds and chains longer than six, for artefacts in and
+    out of the graph: the nested-EXISTS form gives exactly the rows of the reference form."""
+    import random
+
+    rng = random.Random(seed)
+    store = ox.Store()
+    store.load(path=str(ROOT / "ontology" / "atlas.ttl"), format=ox.RdfFormat.TURTLE)
+    kinds = ("Dataset", "Model", "Benchmark", "Project")
+    nodes = [ox.NamedNode(f"https://w3id.org/llm-atlas/test/n{i}") for i in range(rng.randint(8, 30))]
+    atlas_ns = "https://w3id.org/llm-atlas/ontology/"
+    for i, node in enumerate(nodes):
+        store.add(ox.Quad(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(atlas_ns + rng.choice(kinds))))
+        if rng.random() < 0.8:
+            store.add(ox.Quad(node, ox.NamedNode(RDFS_LABEL), ox.Literal(f"Node {i}")))
+    for i in range(1, len(nodes)):  # a long chain, then random links over it
+        store.add(ox.Quad(nodes[i], ox.NamedNode(atlas_ns + rng.choice(LINKS)), nodes[i - 1]))
+    for _ in range(rng.randint(0, 3 * len(nodes))):
+        store.add(ox.Quad(rng.choice(nodes), ox.NamedNode(atlas_ns + rng.choice(LINKS)), rng.choice(nodes)))
+    saved = (QUERIES_DIR / "dependents.rq").read_text(encoding="utf-8")
+    reference = dependents_by_union()
+    answered = 0
+    for artifact in [*rng.sample(nodes, 4), ox.NamedNode("https://w3id.org/llm-atlas/test/absent")]:
+        values = f"VALUES ?artifact {{ {artifact} }}"
+        got = [tuple(map(str, row)) for row in store.query(saved.replace("WHERE {", "WHERE {\n" + values, 1))]
+        expected = [tuple(map(str, row)) for row in store.query(reference.replace("WHERE {", "WHERE {\n" + values, 1))]
+        assert got == expected, artifact
+        answered += len(got)
+    assert answered  # the graphs are dense enough that the comparison is never only of empty answers
 
 
 def test_a_link_to_a_motivation_category_itself_is_listed(tmp_path):
