@@ -338,6 +338,86 @@ def test_json_answers_from_the_engine_are_the_command_line_s_bytes():
     assert select_json_from_tsv(empty, truncated=False) == write_select(["x"], [], "json", truncated=False)
 
 
+# Literals whose text looks like JSON structure once escaped: a row counter that did not skip strings whole
+# would count or cut inside them.
+TRICKY = ['},{', '{"x":{', '"},{"', '\\', '\\"', 'a\\\\"},{\\"b', '[{}]', "\n{\t}\u2028", "é\U0001F600{"]
+
+
+def _tricky_solutions(store: ox.Store, n: int, seed: int):
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        if rng.random() < 0.1:
+            rows.append("(UNDEF UNDEF UNDEF)")  # a row with nothing bound: {}
+            continue
+        text = "".join(rng.choice(TRICKY) for _ in range(rng.randint(0, 4)))
+        literal = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+        other = rng.choice(["<http://example.org/{i}>", '"x"@en', "UNDEF", "<<( <http://e/s> <http://e/p> \"}\" )>>"]).replace("{i}", str(i))
+        rows.append(f"({i} {literal} {other})")
+    query = "SELECT ?i ?text ?other WHERE { VALUES (?i ?text ?other) { " + " ".join(rows) + " } }"
+    return query, store.query(query)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_json_row_counter_counts_and_cuts_exactly_however_the_answer_is_chunked(seed):
+    """The engine's JSON is cut at the row cap by counting rows as the chunks arrive: for every limit around the
+    number of rows and every chunking down to single bytes, the cut document is write_select's for the first
+    ``limit`` rows, and an answer at or under the cap is never cut."""
+    import random
+
+    from llm_atlas.sparql_results import JsonRowCounter, json_select_with_row_limit, write_select
+
+    rng = random.Random(seed)
+    n = rng.choice([0, 1, 3, 17, 60])
+    query, solutions = _tricky_solutions(ox.Store(), n, seed)
+    variables = [v.value for v in solutions.variables]
+    rows = [[row[v] for v in variables] for row in solutions]
+    document = ox.Store().query(query).serialize(format=ox.QueryResultsFormat.JSON)
+    assert len(rows) == n
+    if seed == 0:  # rows with nothing bound have one brace each: the bound on the rows is tight
+        n = 40
+        query = "SELECT ?x WHERE { VALUES ?x { " + "UNDEF " * n + "} }"
+        rows, variables = [[None]] * n, ["x"]
+        document = ox.Store().query(query).serialize(format=ox.QueryResultsFormat.JSON)
+    for limit in sorted({1, 2, max(1, n - 1), max(1, n), n + 1, 1000}):
+        for size in (1, 2, 7, rng.randint(3, 200), len(document) or 1):
+            counter = JsonRowCounter(limit)
+            read = []
+            for start in range(0, len(document), size):
+                chunk = document[start:start + size]
+                read.append(chunk)
+                counter.feed(chunk)
+                if counter.over:
+                    break
+            assert counter.over == (n > limit), (limit, size)
+            if counter.over:
+                cut = json_select_with_row_limit(counter.cut(b"".join(read)), truncated=True, row_limit=limit)
+                assert cut == write_select(variables, rows[:limit], "json", truncated=True, row_limit=limit), (limit, size)
+            else:
+                assert b"".join(read) == document
+
+
+def test_json_answers_sent_as_the_engine_wrote_them_are_the_command_line_s_bytes(server):
+    """A client asking for JSON gets the engine's own JSON, cut at the cap by counting its rows: the bytes
+    `llm-atlas query --format json` writes for the same rows, under the cap and over it."""
+    from llm_atlas.sparql_results import write_select
+
+    for n, seed in ((MAX_ROWS - 1, 1), (MAX_ROWS, 2), (MAX_ROWS + 1, 3), (4 * MAX_ROWS, 4)):
+        query, solutions = _tricky_solutions(ox.Store(), n, seed)
+        variables = [v.value for v in solutions.variables]
+        rows = [[row[v] for v in variables] for row in solutions]
+        status, headers, body = post_direct(server, query, "application/sparql-results+json")
+        assert status == 200, body
+        over = n > MAX_ROWS
+        assert headers["x-atlas-truncated"] == ("true" if over else "false")
+        assert body == write_select(variables, rows[:MAX_ROWS], "json", truncated=over, row_limit=MAX_ROWS)
+        # the other formats still come from the engine's TSV, cut at the same row
+        status, _, csv_body = post_direct(server, query, "text/csv")
+        assert csv_body == write_select(variables, rows[:MAX_ROWS], "csv", truncated=over, row_limit=MAX_ROWS)
+
+
 def test_the_access_log_has_a_line_per_answer_that_no_request_can_break(capsys):
     from llm_atlas.http_app import Settings, _Headers
 

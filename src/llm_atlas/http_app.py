@@ -209,7 +209,7 @@ class AtlasApp:
         started = time.monotonic()
         form = await self.check(text)
         fmt = protocol.answer_format(form, accept, asked.formats)
-        answer = await self.run(text, form)
+        answer = await self.run(text, form, json=fmt == "json")
         render = protocol.render if len(answer.body) < 1 << 20 else self._render_in_thread
         rendered = await _maybe_await(render(form, answer.media, answer.body, answer.truncated, fmt, settings.max_rows, settings.prefixes))
         headers = dict(rendered.headers)
@@ -229,9 +229,9 @@ class AtlasApp:
         assert verdict.form is not None
         return verdict.form
 
-    async def run(self, text: str, form: str):
+    async def run(self, text: str, form: str, *, json: bool = False):
         try:
-            return await self.engine.answer(protocol.with_prefixes(text, self.settings.prefixes), form)
+            return await self.engine.answer(protocol.with_prefixes(text, self.settings.prefixes), form, json=json)
         except Busy:
             raise Refused(503, "the endpoint is busy: every query slot is in use and the queue is full",
                           {"Retry-After": str(max(1, math.ceil(self.settings.timeout)))}) from None

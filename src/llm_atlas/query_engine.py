@@ -22,8 +22,10 @@ memory) on 127.0.0.1 and a port of our choosing.
   misses a cartesian COUNT or an ORDER BY over a product) and the queries it was answering are asked again
   of the new one;
 * answers are read only up to ``max_rows`` rows (the rest is never transferred) and come back as TSV
-  (solutions), JSON (a boolean) or N-Triples (graphs), formats whose rows can be counted exactly; the
-  protocol layer turns them into whatever the client asked for;
+  (solutions), JSON (a boolean) or N-Triples (graphs), formats whose rows can be counted exactly, or as the
+  engine's SPARQL JSON for solutions a client wants in JSON (its rows counted by
+  :class:`~llm_atlas.sparql_results.JsonRowCounter`, and sent on as they are); the protocol layer turns the
+  others into whatever the client asked for;
 * an engine that dies, or whose resident memory passes ``memory`` (a query wanting too much), is replaced the
   same way; the queries it was answering get :class:`EngineStopped` (one of them did it: none is asked again).
 """
@@ -47,6 +49,8 @@ from pathlib import Path
 
 import httptools
 import pyoxigraph as ox
+
+from .sparql_results import JsonRowCounter
 
 START_TIMEOUT = 60.0  # seconds for the engine to listen
 CANCEL_GRACE = 1.0  # seconds past the timeout an abandoned query may keep the engine busy before it is replaced
@@ -278,14 +282,16 @@ class _Connection:
         reader, writer = await asyncio.open_connection(host, port)
         return cls(reader, writer, port)
 
-    async def request(self, path: str, body: bytes, accept: str, max_lines: int | None) -> tuple[int, bytes, bool]:
-        """(status, body, cut): the response body, read up to ``max_lines`` lines when given (then the
-        connection is given up and ``cut`` is true: the rest of the answer is never transferred).
+    async def request(self, path: str, body: bytes, accept: str, max_lines: int | None,
+                      rows: JsonRowCounter | None = None) -> tuple[int, bytes, bool]:
+        """(status, body, cut): the response body, read up to ``max_lines`` lines when given, or until ``rows``
+        counts more rows than its limit (then the connection is given up and ``cut`` is true: the rest of the
+        answer is never transferred).
 
         Cancelled (a timeout), it leaves its reading where it stopped: :meth:`finish` goes on with it."""
         self.writer.write(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: engine\r\nContent-Type: application/sparql-query\r\n"
                           b"Accept: " + accept.encode() + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
-        reading = self._reading = _Response()
+        reading = self._reading = _Response(rows)
         reading.parser = httptools.HttpResponseParser(reading)
         self._max_lines = max_lines
         await self.writer.drain()
@@ -299,7 +305,7 @@ class _Connection:
             if not data:
                 raise ConnectionError("the engine closed the connection")
             parser.feed_data(data)
-            if max_lines is not None and reading.lines > max_lines:
+            if (max_lines is not None and reading.lines > max_lines) or (reading.rows is not None and reading.rows.over):
                 self.reusable = False
                 return parser.get_status_code(), b"".join(reading.chunks), True
         self.reusable = reading.keep_alive
@@ -314,16 +320,20 @@ class _Connection:
 class _Response:
     """httptools callbacks: the body chunks and whether the message is complete."""
 
-    def __init__(self):
+    def __init__(self, rows: JsonRowCounter | None = None):
         self.chunks: list[bytes] = []
         self.lines = 0
+        self.rows = rows
         self.complete = False
         self.keep_alive = False
         self.parser = None
 
     def on_body(self, body: bytes) -> None:
         self.chunks.append(body)
-        self.lines += body.count(b"\n")
+        if self.rows is not None:
+            self.rows.feed(body)
+        else:
+            self.lines += body.count(b"\n")
 
     def on_message_complete(self) -> None:
         self.complete = True
@@ -501,9 +511,14 @@ class QueryEngine:
             self._ready.set()
             self._loop = asyncio.get_running_loop()
 
-    async def answer(self, text: str, form: str) -> EngineAnswer:
-        """Run a query the guard passed; the answer in the engine's countable format for its form."""
-        media = TSV if form == "SELECT" else SPARQL_JSON if form == "ASK" else N_TRIPLES
+    async def answer(self, text: str, form: str, *, json: bool = False) -> EngineAnswer:
+        """Run a query the guard passed; the answer in the engine's countable format for its form: TSV for
+        SELECT, or with ``json`` the engine's SPARQL JSON, cut at the row cap by counting its rows as it comes
+        (what a client that asks for JSON is sent as it is, without being parsed and written again)."""
+        if form == "SELECT":
+            media = SPARQL_JSON if json else TSV
+        else:
+            media = SPARQL_JSON if form == "ASK" else N_TRIPLES
         max_lines = None if form == "ASK" else self.max_rows + (1 if form == "SELECT" else 0)
         self._loop_state()
         assert self._slots is not None
@@ -548,13 +563,14 @@ class QueryEngine:
             if process is None:
                 raise EngineStopped()
             connection = None
+            rows = JsonRowCounter(self.max_rows) if media == SPARQL_JSON and max_lines is not None else None
             try:
                 connection = await self._connection(process)
                 # no task of its own: the timeout cancels the reading, and the watcher goes on with it
                 timer = asyncio.timeout_at(deadline)
                 try:
                     async with timer:
-                        status, body, cut = await connection.request("/query", text.encode("utf-8"), media, max_lines)
+                        status, body, cut = await connection.request("/query", text.encode("utf-8"), media, None if rows is not None else max_lines, rows)
                 except TimeoutError:
                     if not timer.expired():  # a socket's own timeout, not the query's
                         raise
@@ -585,10 +601,15 @@ class QueryEngine:
                 raise EngineRefused(status, body.decode("utf-8", "replace").strip())
             where = "memory" if process.in_memory else "disk"
             if cut:
-                body = b"\n".join(body.split(b"\n", max_lines)[:max_lines]) + b"\n"
+                if rows is not None:
+                    body = rows.cut(body)
+                else:
+                    body = b"\n".join(body.split(b"\n", max_lines)[:max_lines]) + b"\n"
                 return EngineAnswer(media, body, truncated=True, engine=where)
+            # an error while Oxigraph streams rows comes after the rows it wrote: a 200 with a tail
+            if rows is not None and not body.endswith(b"]}}"):
+                raise EngineRefused(400, body[body.rfind(b"}") + 1:].decode("utf-8", "replace").strip())
             if body and not body.endswith(b"\n") and media != SPARQL_JSON:
-                # an error while Oxigraph streams rows comes after the rows it wrote: a 200 with a tail
                 raise EngineRefused(400, body.rsplit(b"\n", 1)[-1].decode("utf-8", "replace").strip())
             return EngineAnswer(media, body, engine=where)
         raise EngineStopped()

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from . import sparql_guard
 from .namespaces import PREFIXES
 from .ntriples import sorted_ntriples
-from .sparql_results import select_json_from_tsv, write_boolean, write_select
+from .sparql_results import json_select_with_row_limit, select_json_from_tsv, write_boolean, write_select
 
 SPARQL_RESULTS_JSON = "application/sparql-results+json"
 SPARQL_RESULTS_XML = "application/sparql-results+xml"
@@ -311,12 +311,14 @@ class Rendered:
 
 def render(form: str, media: str, body: bytes, truncated: bool, fmt: str, max_rows: int,
            prefixes: dict[str, str] = PREFIXES) -> Rendered:
-    """The engine's answer (``media``: TSV for SELECT, JSON for ASK, N-Triples for graphs) in ``fmt``."""
+    """The engine's answer (``media``: TSV or SPARQL JSON for SELECT, JSON for ASK, N-Triples for graphs) in ``fmt``."""
     if form == "ASK":
         return Rendered(serialize_boolean(bool(json.loads(body)["boolean"]), fmt), CONTENT_TYPES[fmt])
     limits = {TRUNCATED_HEADER: "true" if truncated else "false", ROW_LIMIT_HEADER: str(max_rows)}
     if form == "SELECT":
         # the command line's writers: `llm-atlas query --format X` and this endpoint write a term the same way
+        if fmt == "json" and media == SPARQL_RESULTS_JSON:  # the engine's own JSON: the same writer as write_select's
+            return Rendered(json_select_with_row_limit(body, truncated=truncated, row_limit=max_rows), CONTENT_TYPES[fmt], limits)
         if fmt == "json":
             return Rendered(select_json_from_tsv(body, truncated=truncated, row_limit=max_rows), CONTENT_TYPES[fmt], limits)
         solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)

@@ -142,6 +142,91 @@ def _with_row_limit(document: bytes, truncated: bool | None, row_limit: int | No
     return document[:-1] + tail + b"}\n"
 
 
+class JsonRowCounter:
+    """The rows of a SPARQL JSON results document (compact, as Oxigraph writes it) counted as it streams in, to
+    stop reading past a row cap and cut the document there.
+
+    Every row has at least one ``{`` and the document has three before its first row, so while the ``{`` seen
+    number no more than ``limit + 3`` the answer is under the cap and nothing is tokenized: that is every answer
+    but the large ones. Past that, the rows are counted exactly: strings are skipped whole (a ``{`` or ``,`` in
+    a literal is not structure), and a row is an object opened inside the bindings array (depth 3). A string
+    cut by the end of a chunk is carried over to the next.
+
+    >>> counter = JsonRowCounter(1)
+    >>> counter.feed(b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"},{"}},{}]}}')
+    >>> counter.rows, counter.over, counter.cut(b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"},{"}},{}]}}')
+    (2, True, b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"},{"}}]}}')
+    """
+
+    _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*(?P<end>"|\\?\Z)|[{}\[\]]', re.DOTALL)
+    _BINDINGS_DEPTH = 3  # the document, "results", the bindings array
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.rows = 0  # counted exactly only once the bound is passed
+        self.over = False  # more than ``limit`` rows
+        self._size = 0
+        self._braces = 0
+        self._exact = False
+        self._head: list[bytes] = []  # the chunks before the exact count starts
+        self._carry = b""  # an unfinished string at the end of the last chunk
+        self._depth = 0
+        self._cut_at: int | None = None  # where the ``limit``-th row ends
+
+    def feed(self, chunk: bytes) -> None:
+        start = self._size
+        self._size += len(chunk)
+        if self.over:
+            return
+        if not self._exact:
+            self._head.append(chunk)
+            self._braces += chunk.count(b"{")
+            if self._braces - 3 <= self.limit:
+                return
+            self._exact = True
+            data, base, self._head = b"".join(self._head), 0, []
+        else:
+            data, base = self._carry + chunk, start - len(self._carry)
+        self._scan(data, base)
+
+    def _scan(self, data: bytes, base: int) -> None:
+        self._carry = b""
+        depth, rows, limit, at_bindings = self._depth, self.rows, self.limit, self._BINDINGS_DEPTH
+        for match in self._TOKENS.finditer(data):
+            token = match.group()
+            if token[0] == 0x22:  # a string
+                if match.group("end") != b'"':  # cut by the end of the chunk: read it again with the next one
+                    self._carry = data[match.start():]
+                    break
+            elif token == b"{":
+                if depth == at_bindings:
+                    rows += 1
+                    if rows > limit:
+                        self.over = True
+                        break
+                depth += 1
+            elif token == b"[":
+                depth += 1
+                if depth == at_bindings and rows == 0:
+                    self._cut_at = base + match.end()  # no row yet: a cut keeps none
+            else:
+                depth -= 1
+                if depth == at_bindings and rows == limit and token == b"}":
+                    self._cut_at = base + match.end()
+        self._depth, self.rows = depth, rows
+
+    def cut(self, document: bytes) -> bytes:
+        """``document`` (everything read) with its first ``limit`` rows only, closed; only when :attr:`over`."""
+        assert self.over and self._cut_at is not None
+        return document[:self._cut_at] + b"]}}"
+
+
+def json_select_with_row_limit(document: bytes, *, truncated: bool | None = None, row_limit: int | None = None) -> bytes:
+    """A compact SPARQL JSON SELECT document from the engine (cut by :class:`JsonRowCounter` if it was over the
+    cap) as :func:`write_select` writes it: the row-cap fields last, and a newline."""
+    return _with_row_limit(document, truncated, row_limit)
+
+
 def write_boolean(value: bool, fmt: str) -> bytes:
     """An ASK answer in ``fmt``. CSV and TSV define no boolean form; the word is what common endpoints send."""
     if fmt == "json":
@@ -154,4 +239,5 @@ def write_boolean(value: bool, fmt: str) -> bytes:
     raise ValueError(f"unknown results format {fmt!r}; formats: {', '.join(SELECT_FORMATS)}")
 
 
-__all__ = ["SELECT_FORMATS", "MEDIA_TYPES", "json_term", "xml_term", "syntax_term", "csv_value", "write_select", "write_boolean"]
+__all__ = ["SELECT_FORMATS", "MEDIA_TYPES", "json_term", "xml_term", "syntax_term", "csv_value", "write_select", "write_boolean",
+           "JsonRowCounter", "json_select_with_row_limit", "select_json_from_tsv"]
