@@ -146,79 +146,72 @@ class JsonRowCounter:
     """The rows of a SPARQL JSON results document (compact, as Oxigraph writes it) counted as it streams in, to
     stop reading past a row cap and cut the document there.
 
-    Every row has at least one ``{`` and the document has three before its first row, so while the ``{`` seen
-    number no more than ``limit + 3`` the answer is under the cap and nothing is tokenized: that is every answer
-    but the large ones. Past that, the rows are counted exactly: strings are skipped whole (a ``{`` or ``,`` in
-    a literal is not structure), and a row is an object opened inside the bindings array (depth 3). A string
-    cut by the end of a chunk is carried over to the next.
+    Outside strings, ``,{`` occurs only between two rows (in an object a comma is followed by a key, and an
+    object value follows a colon) and ``[{`` only before the first row. Strings can hold either, so the count
+    of ``,{`` plus one bounds the rows from above: while it is within ``limit`` nothing more is done, which is
+    every answer but those near the cap. Past it, the rows are counted exactly on the text with its strings
+    taken out (a string cut by the end of a chunk is carried over to the next), and a cut is made before the
+    row start after the ``limit``-th.
 
+    >>> doc = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":",{"}},{}]}}'
     >>> counter = JsonRowCounter(1)
-    >>> counter.feed(b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"},{"}},{}]}}')
-    >>> counter.rows, counter.over, counter.cut(b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"},{"}},{}]}}')
-    (2, True, b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"},{"}}]}}')
+    >>> counter.feed(doc)
+    >>> counter.rows, counter.over, counter.cut(doc)
+    (2, True, b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":",{"}}]}}')
     """
 
-    _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*(?P<end>"|\\?\Z)|[{}\[\]]', re.DOTALL)
-    _BINDINGS_DEPTH = 3  # the document, "results", the bindings array
+    _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+    _ROW_START = re.compile(rb"[,\[]\{")
+    _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[,\[]\{', re.DOTALL)  # a string (maybe cut), or a row start
 
     def __init__(self, limit: int):
         self.limit = limit
-        self.rows = 0  # counted exactly only once the bound is passed
+        self.rows = 0  # counted exactly only once the bound passes the limit
         self.over = False  # more than ``limit`` rows
-        self._size = 0
-        self._braces = 0
+        self._chunks: list[bytes] = []  # until the exact count starts
+        self._bound = 0  # ``,{`` seen: the rows after the first, or more
+        self._last = b""  # the last byte seen (a ``,{`` can be split between chunks)
         self._exact = False
-        self._head: list[bytes] = []  # the chunks before the exact count starts
-        self._carry = b""  # an unfinished string at the end of the last chunk
-        self._depth = 0
-        self._cut_at: int | None = None  # where the ``limit``-th row ends
+        self._carry = b""  # a string the last chunk ended inside
+        self._last_outside = b""  # the last byte outside strings that the exact count has seen
 
     def feed(self, chunk: bytes) -> None:
-        start = self._size
-        self._size += len(chunk)
-        if self.over:
+        if not chunk:  # (after the cap too: cut() needs the count of everything fed)
             return
         if not self._exact:
-            self._head.append(chunk)
-            self._braces += chunk.count(b"{")
-            if self._braces - 3 <= self.limit:
+            self._chunks.append(chunk)
+            self._bound += chunk.count(b",{") + (self._last == b"," and chunk[:1] == b"{")
+            self._last = chunk[-1:]
+            if self._bound + 1 <= self.limit:
                 return
             self._exact = True
-            data, base, self._head = b"".join(self._head), 0, []
+            data, self._chunks = b"".join(self._chunks), []
         else:
-            data, base = self._carry + chunk, start - len(self._carry)
-        self._scan(data, base)
+            data = self._carry + chunk
+        self._count(data)
 
-    def _scan(self, data: bytes, base: int) -> None:
-        self._carry = b""
-        depth, rows, limit, at_bindings = self._depth, self.rows, self.limit, self._BINDINGS_DEPTH
-        for match in self._TOKENS.finditer(data):
-            token = match.group()
-            if token[0] == 0x22:  # a string
-                if match.group("end") != b'"':  # cut by the end of the chunk: read it again with the next one
-                    self._carry = data[match.start():]
-                    break
-            elif token == b"{":
-                if depth == at_bindings:
-                    rows += 1
-                    if rows > limit:
-                        self.over = True
-                        break
-                depth += 1
-            elif token == b"[":
-                depth += 1
-                if depth == at_bindings and rows == 0:
-                    self._cut_at = base + match.end()  # no row yet: a cut keeps none
-            else:
-                depth -= 1
-                if depth == at_bindings and rows == limit and token == b"}":
-                    self._cut_at = base + match.end()
-        self._depth, self.rows = depth, rows
+    def _count(self, data: bytes) -> None:
+        outside = self._STRING.sub(b"", data)
+        # Left: the text between strings, and from the quote that opens a string the data ends inside (no
+        # complete string follows that quote, so the rest is the data's own tail).
+        open_at = outside.find(b'"')
+        if open_at >= 0:
+            self._carry = data[len(data) - (len(outside) - open_at):]
+            outside = outside[:open_at]
+        else:
+            self._carry = b""
+        starts = outside.count(b",{") + outside.count(b"[{") + (self._last_outside in (b",", b"[") and outside[:1] == b"{")
+        self._last_outside = outside[-1:] or self._last_outside
+        self.rows += starts
+        self.over = self.rows > self.limit
 
     def cut(self, document: bytes) -> bytes:
-        """``document`` (everything read) with its first ``limit`` rows only, closed; only when :attr:`over`."""
-        assert self.over and self._cut_at is not None
-        return document[:self._cut_at] + b"]}}"
+        """``document`` (everything fed) with its first ``limit`` rows only, closed; only when :attr:`over`."""
+        assert self.over
+        starts = [match.start() for match in self._ROW_START.finditer(document)]
+        if len(starts) != self.rows:  # some are in strings: find the row starts outside them
+            starts = [match.start() for match in self._TOKENS.finditer(document) if match.group()[0] != 0x22]
+        return document[:starts[self.limit]] + b"]}}"
 
 
 def json_select_with_row_limit(document: bytes, *, truncated: bool | None = None, row_limit: int | None = None) -> bytes:
