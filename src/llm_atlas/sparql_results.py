@@ -146,72 +146,83 @@ class JsonRowCounter:
     """The rows of a SPARQL JSON results document (compact, as Oxigraph writes it) counted as it streams in, to
     stop reading past a row cap and cut the document there.
 
-    Outside strings, ``,{`` occurs only between two rows (in an object a comma is followed by a key, and an
-    object value follows a colon) and ``[{`` only before the first row. Strings can hold either, so the count
-    of ``,{`` plus one bounds the rows from above: while it is within ``limit`` nothing more is done, which is
-    every answer but those near the cap. Past it, the rows are counted exactly on the text with its strings
-    taken out (a string cut by the end of a chunk is carried over to the next), and a cut is made before the
-    row start after the ``limit``-th.
+    A row after the first begins ``,{"`` and a variable's name. Inside a string a ``"`` is always escaped, so
+    ``,{"`` can occur in one only at its very end, and is then followed by what follows a string (``,``,
+    ``}``, ``]`` or ``:``), never by a name: counting ``,{"`` and taking away those followed by one of these
+    four counts the rows exactly, at the speed of ``bytes.count``. A row with nothing bound (``,{}``) has no
+    such mark; once one may be present, the rows are counted again from the start on the text with its strings
+    taken out (a string cut by the end of a chunk carried over to the next), and the cut is found by a
+    tokenizer: slower, and only for answers with such rows (or literals holding ``,{}``).
 
-    >>> doc = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":",{"}},{}]}}'
+    >>> doc = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":",{"}},{"x":{"type":"bnode","value":"b"}}]}}'
     >>> counter = JsonRowCounter(1)
     >>> counter.feed(doc)
     >>> counter.rows, counter.over, counter.cut(doc)
     (2, True, b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":",{"}}]}}')
     """
 
+    _NEXT_ROW = re.compile(rb',\{"[^,}\]:]')
+    _STRING_END = re.compile(rb',\{"[,}\]:]')  # ,{" at the end of a string
+    _FIRST_ROW = b'"bindings":[{'
+    _OVERLAP = len(_FIRST_ROW) - 1  # bytes of the last chunk kept, so that no mark is missed across chunks
     _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-    _ROW_START = re.compile(rb"[,\[]\{")
     _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[,\[]\{', re.DOTALL)  # a string (maybe cut), or a row start
 
     def __init__(self, limit: int):
         self.limit = limit
-        self.rows = 0  # counted exactly only once the bound passes the limit
+        self.rows = 0
         self.over = False  # more than ``limit`` rows
-        self._chunks: list[bytes] = []  # until the exact count starts
-        self._bound = 0  # ``,{`` seen: the rows after the first, or more
-        self._last = b""  # the last byte seen (a ``,{`` can be split between chunks)
-        self._exact = False
-        self._carry = b""  # a string the last chunk ended inside
-        self._last_outside = b""  # the last byte outside strings that the exact count has seen
+        self._first = False  # the first row has begun
+        self._next = 0  # rows begun after the first
+        self._tail = b""
+        self._fed: list[bytes] = []
+        self._slow = False  # a row with nothing bound may be present: count outside strings
+        self._carry = b""  # (slow count) a string the last chunk ended inside
+        self._last_outside = b""  # (slow count) the last byte outside strings seen
 
     def feed(self, chunk: bytes) -> None:
-        if not chunk:  # (after the cap too: cut() needs the count of everything fed)
+        if not chunk:
             return
-        if not self._exact:
-            self._chunks.append(chunk)
-            self._bound += chunk.count(b",{") + (self._last == b"," and chunk[:1] == b"{")
-            self._last = chunk[-1:]
-            if self._bound + 1 <= self.limit:
-                return
-            self._exact = True
-            data, self._chunks = b"".join(self._chunks), []
+        self._fed.append(chunk)
+        if self._slow:
+            self._count_outside_strings(self._carry + chunk)
         else:
-            data = self._carry + chunk
-        self._count(data)
+            tail, data = self._tail, self._tail + chunk
+            if b",{}" in data:
+                self._slow, self.rows = True, 0
+                self._count_outside_strings(b"".join(self._fed))
+            else:
+                self._first = self._first or self._FIRST_ROW in data
+                # a ,{" is counted once the byte after it has come (it may be a string's end)
+                self._next += (data.count(b',{"', 0, len(data) - 1) - tail.count(b',{"', 0, len(tail) - 1)
+                               - len(self._STRING_END.findall(data)) + len(self._STRING_END.findall(tail)))
+                self.rows = self._next + 1 if self._first else 0
+            self._tail = data[-self._OVERLAP:]
+        self.over = self.rows > self.limit
 
-    def _count(self, data: bytes) -> None:
+    def _count_outside_strings(self, data: bytes) -> None:
         outside = self._STRING.sub(b"", data)
-        # Left: the text between strings, and from the quote that opens a string the data ends inside (no
-        # complete string follows that quote, so the rest is the data's own tail).
+        # what is left from the quote of a string the data ends inside is the data's own tail: no string ends there
         open_at = outside.find(b'"')
         if open_at >= 0:
             self._carry = data[len(data) - (len(outside) - open_at):]
             outside = outside[:open_at]
         else:
             self._carry = b""
-        starts = outside.count(b",{") + outside.count(b"[{") + (self._last_outside in (b",", b"[") and outside[:1] == b"{")
+        self.rows += (outside.count(b",{") + outside.count(b"[{")
+                      + (self._last_outside in (b",", b"[") and outside[:1] == b"{"))
         self._last_outside = outside[-1:] or self._last_outside
-        self.rows += starts
-        self.over = self.rows > self.limit
 
     def cut(self, document: bytes) -> bytes:
         """``document`` (everything fed) with its first ``limit`` rows only, closed; only when :attr:`over`."""
         assert self.over
-        starts = [match.start() for match in self._ROW_START.finditer(document)]
-        if len(starts) != self.rows:  # some are in strings: find the row starts outside them
+        if self._slow:
             starts = [match.start() for match in self._TOKENS.finditer(document) if match.group()[0] != 0x22]
-        return document[:starts[self.limit]] + b"]}}"
+            return document[:starts[self.limit]] + b"]}}"
+        for seen, match in enumerate(self._NEXT_ROW.finditer(document), 1):
+            if seen == self.limit:
+                return document[:match.start()] + b"]}}"
+        raise AssertionError("fewer rows than counted")
 
 
 def json_select_with_row_limit(document: bytes, *, truncated: bool | None = None, row_limit: int | None = None) -> bytes:
