@@ -102,7 +102,8 @@ def write_select(variables: list[str], rows: list[list], fmt: str, *, truncated:
     if fmt == "json":
         bindings = [{v: json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
         doc: dict = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
-        return _with_row_limit(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), truncated, row_limit)
+        return json_select_with_row_limit(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                                          truncated=truncated, row_limit=row_limit)
     if fmt == "xml":
         out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
         out += [f'<variable name="{_xml_text(v)}"/>' for v in variables]
@@ -130,16 +131,7 @@ def select_json_from_tsv(tsv: bytes, *, truncated: bool | None = None, row_limit
     """A SELECT answer given as SPARQL TSV (what the endpoint's engine sends), as :func:`write_select` writes
     it in JSON, byte for byte, but written by pyoxigraph: a large answer takes a tenth of the time."""
     solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return _with_row_limit(solutions.serialize(format=ox.QueryResultsFormat.JSON), truncated, row_limit)
-
-
-def _with_row_limit(document: bytes, truncated: bool | None, row_limit: int | None) -> bytes:
-    """A compact JSON results document with the row-cap fields last (when ``truncated`` is given), and a newline."""
-    if truncated is None:
-        return document + b"\n"
-    assert document.endswith(b"}")
-    tail = b',"truncated":true,"rowLimit":' + str(row_limit).encode() if truncated else b',"truncated":false'
-    return document[:-1] + tail + b"}\n"
+    return json_select_with_row_limit(solutions.serialize(format=ox.QueryResultsFormat.JSON), truncated=truncated, row_limit=row_limit)
 
 
 class JsonRowCounter:
@@ -226,9 +218,14 @@ class JsonRowCounter:
 
 
 def json_select_with_row_limit(document: bytes, *, truncated: bool | None = None, row_limit: int | None = None) -> bytes:
-    """A compact SPARQL JSON SELECT document from the engine (cut by :class:`JsonRowCounter` if it was over the
-    cap) as :func:`write_select` writes it: the row-cap fields last, and a newline."""
-    return _with_row_limit(document, truncated, row_limit)
+    """A compact SPARQL JSON SELECT document (the engine's, cut by :class:`JsonRowCounter` if it was over the
+    cap, or one written here) as :func:`write_select` writes it: the row-cap fields last (when ``truncated``
+    is given), and a newline."""
+    if truncated is None:
+        return document + b"\n"
+    assert document.endswith(b"}")
+    tail = b',"truncated":true,"rowLimit":' + str(row_limit).encode() if truncated else b',"truncated":false'
+    return document[:-1] + tail + b"}\n"
 
 
 def write_boolean(value: bool, fmt: str) -> bytes:
