@@ -282,30 +282,28 @@ class _Connection:
         reader, writer = await asyncio.open_connection(host, port)
         return cls(reader, writer, port)
 
-    async def request(self, path: str, body: bytes, accept: str, max_lines: int | None,
-                      rows: JsonRowCounter | None = None) -> tuple[int, bytes, bool]:
-        """(status, body, cut): the response body, read up to ``max_lines`` lines when given, or until ``rows``
-        counts more rows than its limit (then the connection is given up and ``cut`` is true: the rest of the
-        answer is never transferred).
+    async def request(self, path: str, body: bytes, accept: str,
+                      counter: _LineCounter | JsonRowCounter | None = None) -> tuple[int, bytes, bool]:
+        """(status, body, cut): the response body, read until ``counter`` (when given) is over its limit (then
+        the connection is given up and ``cut`` is true: the rest of the answer is never transferred).
 
         Cancelled (a timeout), it leaves its reading where it stopped: :meth:`finish` goes on with it."""
         self.writer.write(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: engine\r\nContent-Type: application/sparql-query\r\n"
                           b"Accept: " + accept.encode() + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
-        reading = self._reading = _Response(rows)
+        reading = self._reading = _Response(counter)
         reading.parser = httptools.HttpResponseParser(reading)
-        self._max_lines = max_lines
         await self.writer.drain()
         return await self.finish()
 
     async def finish(self) -> tuple[int, bytes, bool]:
         """Read the rest of the answer :meth:`request` began (a stream read that is cancelled loses no data)."""
-        reading, parser, max_lines = self._reading, self._reading.parser, self._max_lines
+        reading, parser, counter = self._reading, self._reading.parser, self._reading.counter
         while not reading.complete:
             data = await self.reader.read(256 * 1024)
             if not data:
                 raise ConnectionError("the engine closed the connection")
             parser.feed_data(data)
-            if (max_lines is not None and reading.lines > max_lines) or (reading.rows is not None and reading.rows.over):
+            if counter is not None and counter.over:
                 self.reusable = False
                 return parser.get_status_code(), b"".join(reading.chunks), True
         self.reusable = reading.keep_alive
@@ -317,23 +315,38 @@ class _Connection:
             self.writer.close()
 
 
-class _Response:
-    """httptools callbacks: the body chunks and whether the message is complete."""
+class _LineCounter:
+    """The lines of a TSV or N-Triples answer as it streams in (the same interface as
+    :class:`~llm_atlas.sparql_results.JsonRowCounter`): over once there are more than ``limit``."""
 
-    def __init__(self, rows: JsonRowCounter | None = None):
-        self.chunks: list[bytes] = []
+    def __init__(self, limit: int):
+        self.limit = limit
         self.lines = 0
-        self.rows = rows
+        self.over = False
+
+    def feed(self, chunk: bytes) -> None:
+        self.lines += chunk.count(b"\n")
+        self.over = self.lines > self.limit
+
+    def cut(self, document: bytes) -> bytes:
+        """``document`` with its first ``limit`` lines only."""
+        return b"\n".join(document.split(b"\n", self.limit)[:self.limit]) + b"\n"
+
+
+class _Response:
+    """httptools callbacks: the body chunks (each fed to ``counter``) and whether the message is complete."""
+
+    def __init__(self, counter: _LineCounter | JsonRowCounter | None = None):
+        self.chunks: list[bytes] = []
+        self.counter = counter
         self.complete = False
         self.keep_alive = False
         self.parser = None
 
     def on_body(self, body: bytes) -> None:
         self.chunks.append(body)
-        if self.rows is not None:
-            self.rows.feed(body)
-        else:
-            self.lines += body.count(b"\n")
+        if self.counter is not None:
+            self.counter.feed(body)
 
     def on_message_complete(self) -> None:
         self.complete = True
@@ -563,14 +576,15 @@ class QueryEngine:
             if process is None:
                 raise EngineStopped()
             connection = None
-            rows = JsonRowCounter(self.max_rows) if media == SPARQL_JSON and max_lines is not None else None
+            # what counts the answer's rows as it comes: a SELECT's JSON its rows, other formats their lines
+            counter = None if max_lines is None else JsonRowCounter(self.max_rows) if media == SPARQL_JSON else _LineCounter(max_lines)
             try:
                 connection = await self._connection(process)
                 # no task of its own: the timeout cancels the reading, and the watcher goes on with it
                 timer = asyncio.timeout_at(deadline)
                 try:
                     async with timer:
-                        status, body, cut = await connection.request("/query", text.encode("utf-8"), media, None if rows is not None else max_lines, rows)
+                        status, body, cut = await connection.request("/query", text.encode("utf-8"), media, counter)
                 except TimeoutError:
                     if not timer.expired():  # a socket's own timeout, not the query's
                         raise
@@ -601,13 +615,10 @@ class QueryEngine:
                 raise EngineRefused(status, body.decode("utf-8", "replace").strip())
             where = "memory" if process.in_memory else "disk"
             if cut:
-                if rows is not None:
-                    body = rows.cut(body)
-                else:
-                    body = b"\n".join(body.split(b"\n", max_lines)[:max_lines]) + b"\n"
-                return EngineAnswer(media, body, truncated=True, engine=where)
+                assert counter is not None
+                return EngineAnswer(media, counter.cut(body), truncated=True, engine=where)
             # an error while Oxigraph streams rows comes after the rows it wrote: a 200 with a tail
-            if rows is not None and not body.endswith(b"]}}"):
+            if isinstance(counter, JsonRowCounter) and not body.endswith(b"]}}"):
                 raise EngineRefused(400, body[body.rfind(b"}") + 1:].decode("utf-8", "replace").strip())
             if body and not body.endswith(b"\n") and media != SPARQL_JSON:
                 raise EngineRefused(400, body.rsplit(b"\n", 1)[-1].decode("utf-8", "replace").strip())
