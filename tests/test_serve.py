@@ -403,6 +403,73 @@ def test_json_row_counter_counts_and_cuts_exactly_however_the_answer_is_chunked(
                 assert b"".join(read) == document
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_an_error_after_some_rows_is_read_as_the_engine_s_message_whatever_the_rows_and_the_message_hold(seed):
+    """Oxigraph writes an error met while it streams rows after the rows it sent (a 200): the message read back
+    is the whole message, after any number of rows whose literals look like JSON structure, and however the
+    message itself is made (braces, brackets, quotes, a comma and a brace)."""
+    from llm_atlas.sparql_results import json_select_error
+
+    query, _ = _tricky_solutions(ox.Store(), 17, seed, empty=seed % 2 == 0)
+    document = ox.Store().query(query).serialize(format=ox.QueryResultsFormat.JSON)
+    assert json_select_error(document) is None
+    head, rows = document.split(b'"bindings":[', 1)
+    rows = rows.removesuffix(b"]}}")
+    # where a row ends (each is written whole before the error): the cut points of a streamed answer
+    decoder, text, ends = json.JSONDecoder(), rows.decode(), []
+    at = 0
+    while at < len(text):
+        _, at = decoder.raw_decode(text, at)
+        ends.append(len(text[:at].encode()))
+        at += 1  # the comma
+    assert len(ends) == 17
+    messages = ["Connection refused (os error 111)", '{"x":1} is not a "term"', ',{"y":[]}]}', "é ] } ,{", "[{}]"]
+    for written in [0, *ends]:
+        for message in messages:
+            body = head + b'"bindings":[' + rows[:written] + message.encode()
+            assert json_select_error(body) == message, (written, message)
+
+
+def test_an_engine_error_in_a_200_answer_is_an_error_not_rows(tmp_path):
+    """A query that fails after Oxigraph has begun its answer (a SERVICE that cannot be reached, asked of the
+    engine directly: the guard refuses SERVICE) is refused with the engine's message, in JSON as in TSV, never
+    passed on as a cut-short document."""
+    import asyncio
+
+    from llm_atlas.query_engine import EngineRefused, QueryEngine, checkpoint
+
+    store = ox.Store(str(tmp_path / "store"))
+    store.add(ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"),
+                      ox.NamedNode("http://example.org/g")))
+    store.flush()
+    del store
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    engine = QueryEngine(checkpoint(tmp_path / "store", tmp_path / "checkpoint"), concurrency=1, queue=0, timeout=20,
+                         max_rows=10, in_memory=False).start()
+    failing = f"SELECT * WHERE {{ ?s ?p ?o SERVICE <http://127.0.0.1:{port}/sparql> {{ ?a ?b ?c }} }}"
+
+    async def scenario():
+        refusals = []
+        for json_answer in (True, False):
+            with pytest.raises(EngineRefused) as refused:
+                await engine.answer(failing, "SELECT", json=json_answer)
+            refusals.append(refused.value)
+        answer = await engine.answer("SELECT ?o WHERE { ?s ?p ?o }", "SELECT", json=True)  # the engine still answers
+        return refusals, answer
+
+    try:
+        refusals, answer = asyncio.run(scenario())
+    finally:
+        engine.close()
+    for refusal in refusals:
+        message = str(refusal)
+        assert refusal.status == 400 and message, message
+        assert "bindings" not in message and "?a" not in message and not message.startswith(("{", ",", "[")), message
+    assert json.loads(answer.body)["results"]["bindings"] == [{"o": {"type": "literal", "value": "o"}}]
+
+
 def test_json_answers_sent_as_the_engine_wrote_them_are_the_command_line_s_bytes(server):
     """A client asking for JSON gets the engine's own JSON, cut at the cap by counting its rows: the bytes
     `llm-atlas query --format json` writes for the same rows, under the cap and over it."""

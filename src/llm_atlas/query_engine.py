@@ -50,7 +50,7 @@ from pathlib import Path
 import httptools
 import pyoxigraph as ox
 
-from .sparql_results import JsonRowCounter
+from .sparql_results import JsonRowCounter, json_select_error
 
 START_TIMEOUT = 60.0  # seconds for the engine to listen
 CANCEL_GRACE = 1.0  # seconds past the timeout an abandoned query may keep the engine busy before it is replaced
@@ -618,8 +618,8 @@ class QueryEngine:
                 assert counter is not None
                 return EngineAnswer(media, counter.cut(body), truncated=True, engine=where)
             # an error while Oxigraph streams rows comes after the rows it wrote: a 200 with a tail
-            if isinstance(counter, JsonRowCounter) and not body.endswith(b"]}}"):
-                raise EngineRefused(400, body[body.rfind(b"}") + 1:].decode("utf-8", "replace").strip())
+            if isinstance(counter, JsonRowCounter) and (error := json_select_error(body)) is not None:
+                raise EngineRefused(400, error)
             if body and not body.endswith(b"\n") and media != SPARQL_JSON:
                 raise EngineRefused(400, body.rsplit(b"\n", 1)[-1].decode("utf-8", "replace").strip())
             return EngineAnswer(media, body, engine=where)

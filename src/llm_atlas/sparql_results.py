@@ -217,6 +217,45 @@ class JsonRowCounter:
         raise AssertionError("fewer rows than counted")
 
 
+_ROW_DECODER = json.JSONDecoder()
+
+
+def json_select_error(document: bytes) -> str | None:
+    """The error that cut a compact SPARQL JSON SELECT document short, or None when it is complete.
+
+    Oxigraph answers 200 before it has evaluated the rows, so an error met while streaming them is written
+    as its message after the rows already sent: the message is what follows the last whole row (each is
+    decoded, so braces, brackets or quotes in the message cannot be taken for the document's).
+
+    >>> json_select_error(b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"}"}}oops {x}')
+    'oops {x}'
+    >>> json_select_error(b'{"head":{"vars":["x"]},"results":{"bindings":[]}}') is None
+    True
+    """
+    if document.endswith(b"]}}"):
+        return None
+    text = document.decode("utf-8", "replace")
+    opening = text.find('"bindings":[')
+    if opening < 0:  # not even the head: the whole body is the message
+        return text.strip()
+    try:
+        variables = set(json.loads(text[:opening].removesuffix(',"results":{') + "}")["head"]["vars"])
+    except (ValueError, KeyError, TypeError):
+        variables = set()
+    at = start = opening + len('"bindings":[')  # at: the end of the last whole row
+    while text.startswith("{", start):
+        try:
+            row, end = _ROW_DECODER.raw_decode(text, start)
+        except ValueError:  # the message begins with a brace
+            break
+        if not (isinstance(row, dict) and row.keys() <= variables
+                and all(isinstance(term, dict) and "type" in term for term in row.values())):
+            break  # JSON, but not a row of this answer: the message
+        at = end
+        start = end + 1 if text.startswith(",{", end) else len(text)
+    return text[at:].strip()
+
+
 def json_select_with_row_limit(document: bytes, *, truncated: bool | None = None, row_limit: int | None = None) -> bytes:
     """A compact SPARQL JSON SELECT document (the engine's, cut by :class:`JsonRowCounter` if it was over the
     cap, or one written here) as :func:`write_select` writes it: the row-cap fields last (when ``truncated``
@@ -241,4 +280,4 @@ def write_boolean(value: bool, fmt: str) -> bytes:
 
 
 __all__ = ["SELECT_FORMATS", "MEDIA_TYPES", "json_term", "xml_term", "syntax_term", "csv_value", "write_select", "write_boolean",
-           "JsonRowCounter", "json_select_with_row_limit", "select_json_from_tsv"]
+           "JsonRowCounter", "json_select_with_row_limit", "json_select_error", "select_json_from_tsv"]
