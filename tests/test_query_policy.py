@@ -160,6 +160,64 @@ def test_a_worker_runs_one_call_in_the_background_while_the_caller_works():
         assert worker.result(timeout=30) == (2, 1)
 
 
+def test_a_worker_runs_calls_submitted_together_in_order_and_an_error_loses_none_after_it():
+    with Worker() as worker:
+        worker.submit(time.sleep, 0.3)
+        worker.submit(divmod, 1, 0)
+        worker.submit(divmod, 9, 4)
+        assert worker.result(timeout=30) is None
+        with pytest.raises(WorkerFailed, match="ZeroDivisionError"):
+            worker.result(timeout=30)
+        assert worker.result(timeout=30) == (2, 1)
+        with pytest.raises(WorkerFailed, match="no call"):
+            worker.result(timeout=5)
+        worker.submit(time.sleep, 30)
+        worker.submit(divmod, 9, 4)
+        with pytest.raises(WorkerTimeout):
+            worker.result(timeout=0.5)
+        with pytest.raises(WorkerFailed, match="no call"):  # lost with the child the timeout stopped
+            worker.result(timeout=5)
+        assert worker.call(divmod, 7, 2, timeout=30) == (3, 1)
+
+
+def test_a_cold_report_draws_the_data_as_read_while_it_validates(tmp_path, monkeypatch):
+    """With no store, the drawing process is handed the data as soon as it is read (not the store once it is
+    valid): the parent never draws, and the files are those of a report after a build. When the data cannot be
+    handed over, the figures are drawn from the store once it is valid, with the same bytes."""
+    from llm_atlas import report as report_job
+
+    submitted = []
+    submit = Worker.submit
+
+    def recorded(worker, function, *args):
+        submitted.append(getattr(function, "__name__", repr(function)))
+        return submit(worker, function, *args)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the report drew in its own process")
+
+    root = make_checkout(tmp_path / "atlas")
+    monkeypatch.setattr(Worker, "submit", recorded)
+    monkeypatch.setattr(report_job, "figures_of", never)
+    cold = Atlas.open(root, tmp_path / "cold")
+    cold.report(tmp_path / "cold-report")
+    cold.close()
+    assert "figures_on_dump" in submitted and "figures_on_store" not in submitted, submitted
+    monkeypatch.undo()
+    warm = Atlas.open(root, tmp_path / "cold")
+    assert warm._store_is_current()
+    warm.report(tmp_path / "warm-report")
+    warm.close()
+    monkeypatch.setattr(report_job, "figures_on_dump", lambda path, family: None)  # does not pickle: not handed over
+    again = Atlas.open(root, tmp_path / "again")
+    again.report(tmp_path / "again-report")
+    again.close()
+    cold_files = {p.name: p.read_bytes() for p in (tmp_path / "cold-report").iterdir()}
+    assert "collaboration.png" in cold_files and "report.html" in cold_files
+    assert cold_files == {p.name: p.read_bytes() for p in (tmp_path / "warm-report").iterdir()}
+    assert cold_files == {p.name: p.read_bytes() for p in (tmp_path / "again-report").iterdir()}
+
+
 def test_the_report_draws_in_a_process_of_its_own_and_in_process_when_that_fails(tmp_path, monkeypatch):
     """The figures come from the drawing process; when it cannot draw, the report draws them itself: same bytes."""
     from llm_atlas import report as report_job

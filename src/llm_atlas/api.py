@@ -32,6 +32,7 @@ import re
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -176,10 +177,14 @@ class Atlas:
 
         Returns a :class:`~llm_atlas.validate.ValidationReport`.
         """
+        return self._validate()
+
+    def _validate(self, loaded: Callable[[ox.Store], None] | None = None):
+        """:meth:`validate`, calling ``loaded`` with the data about to be validated (see validate_checkout)."""
         from .validate import validate_checkout
 
         memory, self._memory = self._memory, None  # changed in place while validating
-        report, self._memory = validate_checkout(self.root, self.store_dir, memory)
+        report, self._memory = validate_checkout(self.root, self.store_dir, memory, loaded=loaded)
         return report
 
     def check(self, base: str | None = None, *, snapshots: str | os.PathLike | None = None):
@@ -393,6 +398,8 @@ class Atlas:
         stopped); UsageError when ``family`` (an IRI, ``model:<slug>`` or a slug) is not a model family of the atlas,
         or ``as_of`` is not a date. Without ``family`` the lineage drawn is the one of the family whose releases have
         the most descendants. With ``as_of`` (YYYY-MM-DD) the answers are over the atlas as known on that date."""
+        import tempfile
+
         from . import report as report_job
         from .outputs import check_out_dir
 
@@ -404,20 +411,36 @@ class Atlas:
         check_out_dir(out, "the report")
         scratch = None
         queries = report_job.selected(self.saved_queries())
-        # The drawings take a process of their own: matplotlib loads while the data is validated, and the figures
-        # are drawn while the saved queries run (on two cores the report takes the longer of the two, not both).
+        # The drawings take a process of their own: matplotlib loads while the files are read, and the figures are
+        # drawn while the data is validated (on two cores the report takes about the longer of the two, not both).
         # When the store already holds the files as they are (a report after a build), the queries and the
-        # drawings start at once, beside the validation; its verdict still decides whether anything is written.
+        # drawings start at once, beside the validation; otherwise the drawing starts from the data as read
+        # (handed over as N-Quads), and the queries run once it is valid. The verdict decides whether anything
+        # is written.
         with Worker() as worker, Worker() as drawer:
             early = None
+            drawing = None  # what the drawing process was given: "store" or "read" (then its libraries come first)
             try:
                 if as_of is None and family is None and self._store_is_current():
                     with contextlib.suppress(WorkerFailed):  # no drawing process: drawn() draws here
                         drawer.submit(report_job.figures_on_store, str(self.store_dir), None)
+                        drawing = "store"
                     early = _EarlyAnswers(worker, self.store_dir, queries, query_timeout)
                 else:
                     drawer.submit(report_job.load_drawing_libraries)
-                validation = self.validate()
+                scratch = tempfile.TemporaryDirectory(prefix="llm-atlas-report-")
+
+                def draw_as_read(data: ox.Store) -> None:
+                    nonlocal drawing
+                    if as_of is not None or family is not None or drawing is not None:
+                        return  # the figures are of another view or family, resolved once the data is valid
+                    read = Path(scratch.name) / "read.nq"
+                    data.dump(str(read), format=ox.RdfFormat.N_QUADS)
+                    with contextlib.suppress(WorkerFailed):
+                        drawer.submit(report_job.figures_on_dump, str(read), None)
+                        drawing = "read"
+
+                validation = self._validate(loaded=draw_as_read)
                 if not validation.conforms:
                     raise InvalidData(validation.problems, validation.summary())
                 family_iri = self._family(family) if family is not None else None
@@ -425,20 +448,19 @@ class Atlas:
                 verdict = f"valid ({validation.entities} entity files, 0 errors, {warnings_count} warnings)"
                 store, store_dir = self.store, self.store_dir
                 if as_of is not None:  # the atlas as known then, on disk for the worker processes (removed afterwards)
-                    import tempfile
-
                     from .asof import materialize
 
                     store = self.view(as_of)
                     verdict += f"; answered {self.as_of_note}"
-                    scratch = tempfile.TemporaryDirectory(prefix="llm-atlas-asof-")
                     store_dir = materialize(store, Path(scratch.name) / "store")
                 if early is None:
                     try:
-                        drawer.result(timeout=START_TIMEOUT)
-                        drawer.submit(report_job.figures_on_store, str(store_dir), family_iri)
+                        drawer.result(timeout=START_TIMEOUT)  # the libraries
+                        if drawing is None:
+                            drawer.submit(report_job.figures_on_store, str(store_dir), family_iri)
+                            drawing = "store"
                     except (WorkerTimeout, WorkerFailed):
-                        pass  # no drawing process: drawn() draws here
+                        drawing = None  # no drawing process: drawn() draws here
 
                 def run(query: SavedQuery) -> QueryResult:
                     if early is not None:
@@ -447,9 +469,11 @@ class Atlas:
 
                 def drawn() -> report_job.Figures:
                     try:
-                        return drawer.result(timeout=DRAWING_TIMEOUT)
+                        if drawing is not None:
+                            return drawer.result(timeout=DRAWING_TIMEOUT)
                     except (WorkerTimeout, WorkerFailed):  # the drawing process failed: draw here, as without one
-                        return report_job.figures_of(store, family_iri)
+                        pass
+                    return report_job.figures_of(store, family_iri)
 
                 return report_job.make_report(store, self.saved_queries(), out, root=self.root, verdict=verdict, run=run,
                                               family=family_iri, drawn=drawn)

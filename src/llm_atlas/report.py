@@ -303,6 +303,14 @@ def figures_on_store(store_dir: str, family: str | None) -> Figures:
     return figures_of(ox.Store.read_only(store_dir), family)
 
 
+def figures_on_dump(path: str, family: str | None) -> Figures:
+    """:func:`figures_of` on the N-Quads at ``path`` (the data the parent is validating, before any store holds it),
+    loaded into memory here."""
+    store = ox.Store()
+    store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+    return figures_of(store, family)
+
+
 def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None, *, figures: bool = True,
                 root: Path | None = None, verdict: str = "valid", run: Callable[[SavedQuery], QueryResult] | None = None,
                 family: str | None = None, drawn: Callable[[], Figures] | None = None) -> Report:

@@ -74,14 +74,16 @@ def validate(root: Path, store: ox.Store, files: list[str], *, graph_file: Calla
     return ValidationReport(sort_problems(dedupe(problems)), entities, time.perf_counter() - started)
 
 
-def validate_checkout(root: Path, store_dir: Path, memory: ox.Store | None = None) -> tuple[ValidationReport, ox.Store | None]:
+def validate_checkout(root: Path, store_dir: Path, memory: ox.Store | None = None, *,
+                      loaded: Callable[[ox.Store], None] | None = None) -> tuple[ValidationReport, ox.Store | None]:
     """SHACL over the data as it is on disk, and the store brought up to date when (and only when) it is valid.
 
     Files changed since the last build are parsed and checked before they reach the store; the staged build
     is committed only when the data conforms, so invalid data never replaces a valid store. ``memory`` is
     the store's in-memory copy (loaded from its dump when not given): the change is applied to it for the
     validation and taken back if the data is invalid. Returns the report and the in-memory copy of the
-    store as it now is (None if there is no store).
+    store as it now is (None if there is no store). ``loaded`` is called with the data about to be validated (the
+    report starts drawing it then; the data is not changed by the validation, and is what a commit writes).
     """
     from .store import dump_dir, has_dump, load_dump, read_manifest
 
@@ -99,6 +101,8 @@ def validate_checkout(root: Path, store_dir: Path, memory: ox.Store | None = Non
     else:
         data = memory if memory is not None else load_dump(dump_dir(store_dir))
         undo = apply_staged(data, staged)
+    if loaded is not None:
+        loaded(data)
     report = validate(root, data, sorted(staged.hashes))
     if report.conforms:
         if staged.pending:

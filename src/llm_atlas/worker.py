@@ -54,7 +54,7 @@ class Worker:
         self._process: subprocess.Popen | None = None
         self._outbox: Connection | None = None
         self._inbox: Connection | None = None
-        self._sent = False  # a call was submitted and its result not read yet
+        self._pending = 0  # calls submitted whose results are not read yet (the child runs them in order)
 
     def _start(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -87,7 +87,8 @@ class Worker:
         return self.result(timeout=timeout)
 
     def submit(self, function: Callable, *args) -> None:
-        """Start ``function(*args)`` in the child and return at once (one call at a time: :meth:`result` next)."""
+        """Start ``function(*args)`` in the child and return at once; several calls may be submitted before their
+        results are read: the child runs them one after the other, and :meth:`result` gives them in that order."""
         self._start()
         try:
             self._outbox.send((function, args))
@@ -95,13 +96,15 @@ class Worker:
             pass  # the child is gone: result() says so
         except Exception as error:  # noqa: BLE001 - a function or argument that does not pickle
             raise WorkerFailed(f"cannot hand {getattr(function, '__name__', function)!r} to the worker: {error}") from None
-        self._sent = True
+        self._pending += 1
 
     def result(self, *, timeout: float):
-        """The value of the call :meth:`submit` started; raises :class:`WorkerTimeout` or :class:`WorkerFailed`."""
-        if not self._sent:
+        """The value of the oldest call :meth:`submit` started whose result was not read yet (``timeout``: seconds
+        from now); raises :class:`WorkerTimeout` or :class:`WorkerFailed` (a timeout or a crash replaces the child,
+        and the calls submitted after this one are lost with it)."""
+        if not self._pending:
             raise WorkerFailed("no call was started")
-        self._sent = False
+        self._pending -= 1
         try:
             ready = self._inbox.poll(timeout)
         except (EOFError, OSError):
@@ -127,7 +130,7 @@ class Worker:
                 self._process.kill()
             self._process.wait()
         self._process = self._outbox = self._inbox = None
-        self._sent = False
+        self._pending = 0
 
     def __enter__(self) -> "Worker":
         return self
