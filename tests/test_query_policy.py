@@ -181,16 +181,17 @@ def test_a_worker_runs_calls_submitted_together_in_order_and_an_error_loses_none
 
 
 def test_a_cold_report_draws_the_data_as_read_while_it_validates(tmp_path, monkeypatch):
-    """With no store, the drawing process is handed the data as soon as it is read (not the store once it is
-    valid): the parent never draws, and the files are those of a report after a build. When the data cannot be
-    handed over, the figures are drawn from the store once it is valid, with the same bytes."""
+    """With no store, the drawing and the query processes are handed the data as soon as it is read (not the
+    store once it is valid): the parent never draws, every query is answered from the data as read, and the files
+    are those of a report after a build. When the data cannot be handed over, the figures are drawn from the store
+    once it is valid, with the same bytes."""
     from llm_atlas import report as report_job
 
     submitted = []
     submit = Worker.submit
 
     def recorded(worker, function, *args):
-        submitted.append(getattr(function, "__name__", repr(function)))
+        submitted.append((getattr(function, "__name__", repr(function)), args[0] if args else None))
         return submit(worker, function, *args)
 
     def never(*args, **kwargs):
@@ -202,7 +203,10 @@ def test_a_cold_report_draws_the_data_as_read_while_it_validates(tmp_path, monke
     cold = Atlas.open(root, tmp_path / "cold")
     cold.report(tmp_path / "cold-report")
     cold.close()
-    assert "figures_on_dump" in submitted and "figures_on_store" not in submitted, submitted
+    names = [name for name, _ in submitted]
+    assert "figures_on_dump" in names and "figures_on_store" not in names, submitted
+    asked = [source for name, source in submitted if name == "run_on_store"]
+    assert asked and all(source.endswith("read.nq") for source in asked), submitted
     monkeypatch.undo()
     warm = Atlas.open(root, tmp_path / "cold")
     assert warm._store_is_current()

@@ -414,9 +414,8 @@ class Atlas:
         # The drawings take a process of their own: matplotlib loads while the files are read, and the figures are
         # drawn while the data is validated (on two cores the report takes about the longer of the two, not both).
         # When the store already holds the files as they are (a report after a build), the queries and the
-        # drawings start at once, beside the validation; otherwise the drawing starts from the data as read
-        # (handed over as N-Quads), and the queries run once it is valid. The verdict decides whether anything
-        # is written.
+        # drawings start at once on it, beside the validation; otherwise they start on the data as read (handed
+        # over as N-Quads, answered from memory). The verdict decides whether anything is written.
         with Worker() as worker, Worker() as drawer:
             early = None
             drawing = None  # what the drawing process was given: "store" or "read" (then its libraries come first)
@@ -430,17 +429,18 @@ class Atlas:
                     drawer.submit(report_job.load_drawing_libraries)
                 scratch = tempfile.TemporaryDirectory(prefix="llm-atlas-report-")
 
-                def draw_as_read(data: ox.Store) -> None:
-                    nonlocal drawing
-                    if as_of is not None or family is not None or drawing is not None:
-                        return  # the figures are of another view or family, resolved once the data is valid
+                def start_on_read(data: ox.Store) -> None:
+                    nonlocal drawing, early
+                    if as_of is not None or family is not None or early is not None:
+                        return  # already started on the store, or of a view or family known once the data is valid
                     read = Path(scratch.name) / "read.nq"
                     data.dump(str(read), format=ox.RdfFormat.N_QUADS)
                     with contextlib.suppress(WorkerFailed):
                         drawer.submit(report_job.figures_on_dump, str(read), None)
                         drawing = "read"
+                    early = _EarlyAnswers(worker, read, queries, query_timeout)
 
-                validation = self._validate(loaded=draw_as_read)
+                validation = self._validate(loaded=start_on_read)
                 if not validation.conforms:
                     raise InvalidData(validation.problems, validation.summary())
                 family_iri = self._family(family) if family is not None else None
@@ -453,7 +453,7 @@ class Atlas:
                     store = self.view(as_of)
                     verdict += f"; answered {self.as_of_note}"
                     store_dir = materialize(store, Path(scratch.name) / "store")
-                if early is None:
+                if drawing != "store":
                     try:
                         drawer.result(timeout=START_TIMEOUT)  # the libraries
                         if drawing is None:

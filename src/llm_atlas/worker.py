@@ -145,13 +145,19 @@ _stores: dict[str, object] = {}
 
 
 def run_on_store(store_dir: str, text: str, substitutions: dict, prefixes: dict) -> tuple[str, bytes]:
-    """Run a query on the store at ``store_dir`` (opened read-only, once per child); the answer serialised
-    ("boolean"/"solutions" as SPARQL results JSON, "triples" as N-Triples)."""
+    """Run a query on the store at ``store_dir`` (opened read-only), or on the data of the N-Quads file
+    ``store_dir`` names (loaded into memory), once per child; the answer serialised ("boolean"/"solutions" as
+    SPARQL results JSON, "triples" as N-Triples)."""
     import pyoxigraph as ox
 
     store = _stores.get(store_dir)
     if store is None:
-        store = _stores[store_dir] = ox.Store.read_only(str(Path(store_dir)))
+        if store_dir.endswith(".nq") and Path(store_dir).is_file():
+            store = ox.Store()
+            store.bulk_load(path=store_dir, format=ox.RdfFormat.N_QUADS)
+        else:
+            store = ox.Store.read_only(str(Path(store_dir)))
+        _stores[store_dir] = store
     answer = store.query(text, prefixes=prefixes, use_default_graph_as_union=True,
                          substitutions={ox.Variable(k): v for k, v in substitutions.items()} or None)
     if isinstance(answer, ox.QueryBoolean):
