@@ -1,13 +1,16 @@
 """`llm-atlas report` at two revisions of the project, side by side on one checkout, alternating.
 
     python benchmarks/bench_report.py CHECKOUT --revisions c4410ec,HEAD [--repeat 2] [--cold] [--with-ontology]
+                                      [--library-path REV=DIR ...]
 
 Each revision's code is taken with ``git archive`` into a temporary folder and run as ``python -m llm_atlas``
 with that folder first on ``PYTHONPATH``; the runs alternate between the revisions, so a change in the
 machine's load falls on both. ``--cold`` removes the checkout's store before each run (the report builds
 everything); otherwise the store is built first, untimed (a report after a build). ``--with-ontology`` also
 puts the revision's ``ontology/`` and ``queries/`` into the checkout before each run (the shapes and queries
-are part of what a revision changes); the checkout's own are put back at the end.
+are part of what a revision changes); the checkout's own are put back at the end. ``--library-path REV=DIR``
+puts DIR before the revision's code on its ``PYTHONPATH``: the libraries a revision ran with, when a dependency's
+version is part of the change (``pip install --no-deps --target DIR matplotlib==3.11.2``).
 
 Prints each run's wall seconds, the CPU seconds of the report and every process it started, and the medians.
 """
@@ -47,9 +50,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--cold", action="store_true", help="no store before each run")
     parser.add_argument("--with-ontology", action="store_true", help="use each revision's ontology/ and queries/ too")
+    parser.add_argument("--library-path", action="append", default=[], metavar="REV=DIR",
+                        help="a folder of libraries put first on REV's PYTHONPATH (repeatable)")
     args = parser.parse_args()
+    library_paths = dict(item.split("=", 1) for item in args.library_path)
     checkout = args.checkout.resolve()
     revisions = args.revisions.split(",")
+    if set(library_paths) - set(revisions):
+        sys.exit(f"--library-path names a revision not in --revisions: {', '.join(sorted(set(library_paths) - set(revisions)))}")
     work = Path(tempfile.mkdtemp(prefix="atlas-bench-report-"))
     saved = work / "checkout-own"
     try:
@@ -65,7 +73,7 @@ def main() -> None:
                     for folder in ("ontology", "queries"):
                         shutil.rmtree(checkout / folder)
                         shutil.copytree(tree / folder, checkout / folder)
-                env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+                env = {**os.environ, "PYTHONPATH": os.pathsep.join([*filter(None, [library_paths.get(rev)]), str(tree / "src")])}
                 if args.cold:
                     shutil.rmtree(checkout / ".llm-atlas", ignore_errors=True)
                 else:
