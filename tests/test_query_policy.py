@@ -183,8 +183,8 @@ def test_a_worker_runs_calls_submitted_together_in_order_and_an_error_loses_none
 def test_a_cold_report_draws_the_data_as_read_while_it_validates(tmp_path, monkeypatch):
     """With no store, the drawing and the query processes are handed the data as soon as it is read (not the
     store once it is valid): the parent never draws, every query is answered from the data as read, and the files
-    are those of a report after a build. When the data cannot be handed over, the figures are drawn from the store
-    once it is valid, with the same bytes."""
+    are those of a report after a build. When the data cannot be handed over, or is larger than a copy in each
+    process should hold, the figures are drawn from the store once it is valid, with the same bytes."""
     from llm_atlas import report as report_job
 
     submitted = []
@@ -216,10 +216,22 @@ def test_a_cold_report_draws_the_data_as_read_while_it_validates(tmp_path, monke
     again = Atlas.open(root, tmp_path / "again")
     again.report(tmp_path / "again-report")
     again.close()
+    monkeypatch.undo()
+    from llm_atlas import api
+
+    submitted.clear()
+    monkeypatch.setattr(Worker, "submit", recorded)
+    monkeypatch.setattr(api, "EARLY_REPORT_QUADS", 10)  # larger data: both wait for the store
+    large = Atlas.open(root, tmp_path / "large")
+    large.report(tmp_path / "large-report")
+    large.close()
+    names = [name for name, _ in submitted]
+    assert "figures_on_store" in names and "figures_on_dump" not in names, submitted
+    assert not [source for name, source in submitted if name == "run_on_store" and source.endswith(".nq")], submitted
     cold_files = {p.name: p.read_bytes() for p in (tmp_path / "cold-report").iterdir()}
     assert "collaboration.png" in cold_files and "report.html" in cold_files
-    assert cold_files == {p.name: p.read_bytes() for p in (tmp_path / "warm-report").iterdir()}
-    assert cold_files == {p.name: p.read_bytes() for p in (tmp_path / "again-report").iterdir()}
+    for other in ("warm-report", "again-report", "large-report"):
+        assert cold_files == {p.name: p.read_bytes() for p in (tmp_path / other).iterdir()}, other
 
 
 def test_the_report_draws_in_a_process_of_its_own_and_in_process_when_that_fails(tmp_path, monkeypatch):

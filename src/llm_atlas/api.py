@@ -51,6 +51,9 @@ from .worker import START_TIMEOUT, Worker, WorkerFailed, WorkerTimeout
 QUERY_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 QUERY_TIMEOUT = 60.0  # seconds a saved query of the report may run (the study's answers take well under one)
 DRAWING_TIMEOUT = 600.0  # seconds the report's drawing process may take before the figures are drawn in-process
+# up to this many quads a report with no current store hands the data as read to its drawing and query processes
+# (an in-memory copy in each, about 90 MiB at this size); beyond, they read the store once it is committed
+EARLY_REPORT_QUADS = 250_000
 
 
 class Atlas:
@@ -431,8 +434,8 @@ class Atlas:
 
                 def start_on_read(data: ox.Store) -> None:
                     nonlocal drawing, early
-                    if as_of is not None or family is not None or early is not None:
-                        return  # already started on the store, or of a view or family known once the data is valid
+                    if as_of is not None or family is not None or early is not None or len(data) > EARLY_REPORT_QUADS:
+                        return  # already started on the store, of a view or family known once the data is valid, or large
                     read = Path(scratch.name) / "read.nq"
                     data.dump(str(read), format=ox.RdfFormat.N_QUADS)
                     with contextlib.suppress(WorkerFailed):
