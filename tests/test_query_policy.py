@@ -234,6 +234,35 @@ def test_a_cold_report_draws_the_data_as_read_while_it_validates(tmp_path, monke
         assert cold_files == {p.name: p.read_bytes() for p in (tmp_path / other).iterdir()}, other
 
 
+def test_a_cold_report_whose_copy_of_the_data_cannot_be_written_waits_for_the_store(tmp_path, monkeypatch):
+    """Where the data as read cannot be written for the other processes (here the file's name is taken by a
+    folder), the report draws and answers from the store once it is valid: the same files, no error."""
+    import tempfile
+
+    class Scratch:  # a scratch folder whose read.nq cannot be written
+        def __init__(self, prefix=""):
+            self.name = str(tmp_path / "scratch")
+            (tmp_path / "scratch" / "read.nq").mkdir(parents=True)
+
+        def cleanup(self):
+            pass
+
+    root = make_checkout(tmp_path / "atlas")
+    plain = Atlas.open(root, tmp_path / "plain")
+    plain.report(tmp_path / "plain-report")
+    plain.close()
+    submitted = []
+    submit = Worker.submit
+    monkeypatch.setattr(Worker, "submit", lambda worker, function, *args: (submitted.append(function.__name__), submit(worker, function, *args))[1])
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", Scratch)
+    blocked = Atlas.open(root, tmp_path / "blocked")
+    blocked.report(tmp_path / "blocked-report")
+    blocked.close()
+    assert "figures_on_store" in submitted and "figures_on_dump" not in submitted, submitted
+    plain_files = {p.name: p.read_bytes() for p in (tmp_path / "plain-report").iterdir()}
+    assert plain_files == {p.name: p.read_bytes() for p in (tmp_path / "blocked-report").iterdir()}
+
+
 def test_the_report_draws_in_a_process_of_its_own_and_in_process_when_that_fails(tmp_path, monkeypatch):
     """The figures come from the drawing process; when it cannot draw, the report draws them itself: same bytes."""
     from llm_atlas import report as report_job

@@ -437,7 +437,10 @@ class Atlas:
                     if as_of is not None or family is not None or early is not None or len(data) > EARLY_REPORT_QUADS:
                         return  # already started on the store, of a view or family known once the data is valid, or large
                     read = Path(scratch.name) / "read.nq"
-                    data.dump(str(read), format=ox.RdfFormat.N_QUADS)
+                    try:
+                        data.dump(str(read), format=ox.RdfFormat.N_QUADS)
+                    except OSError:
+                        return  # no room for the copy: both wait for the store
                     with contextlib.suppress(WorkerFailed):
                         drawer.submit(report_job.figures_on_dump, str(read), None)
                         drawing = "read"
