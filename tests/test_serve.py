@@ -430,23 +430,6 @@ def test_an_error_after_some_rows_is_read_as_the_engine_s_message_whatever_the_r
             assert json_select_error(body) == message, (written, message)
 
 
-def test_the_engine_runs_with_malloc_set_to_give_back_a_query_s_working_memory(tmp_path):
-    """The engine process (after the sandbox's exec) has glibc's fixed mapping and trim thresholds in its
-    environment: what keeps a large query's working memory from staying resident once the query ends."""
-    from llm_atlas.query_engine import ENGINE_MALLOC, EngineProcess
-
-    engine = EngineProcess(timeout=5).start()
-    try:
-        environment = Path(f"/proc/{engine.process.pid}/environ").read_bytes().split(b"\0")
-        command = Path(f"/proc/{engine.process.pid}/cmdline").read_bytes()
-    finally:
-        engine.stop()
-    assert b"oxigraph" in command and b"serve" in command  # the engine itself, not the sandbox's interpreter
-    assert ENGINE_MALLOC == {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
-    for name, value in ENGINE_MALLOC.items():
-        assert f"{name}={value}".encode() in environment
-
-
 def test_an_engine_error_in_a_200_answer_is_an_error_not_rows(tmp_path):
     """A query that fails after Oxigraph has begun its answer (a SERVICE that cannot be reached, asked of the
     engine directly: the guard refuses SERVICE) is refused with the engine's message, in JSON as in TSV, never

@@ -92,14 +92,6 @@ class EngineAnswer:
     engine: str = "memory"  # "memory", or "disk" while the in-memory engine is being loaded
 
 
-# glibc's malloc for the engine: a block of 128 KiB or more is mapped on its own and unmapped when freed, and
-# free memory at the heap's top is returned past 128 KiB. By default the mapping threshold grows with the
-# blocks freed (to 32 MiB), so a large query's working memory comes from the heaps and stays the engine's after
-# it ends. At 10^6 triples, after every saved query twice: 354-388 MiB against 386-523 MiB by default, with
-# the same latencies (benchmarks/results/endpoint.md). Other C libraries ignore these variables.
-ENGINE_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(128 * 1024), "MALLOC_TRIM_THRESHOLD_": str(128 * 1024)}
-
-
 def find_oxigraph() -> str | None:
     """The ``oxigraph`` command installed beside this Python (the ``oxigraph`` package), else on PATH."""
     return shutil.which("oxigraph", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
@@ -186,8 +178,7 @@ class EngineProcess:
                            "--", *command]
             log = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 - closed below
             try:
-                self.process = _SPAWNER.popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                              env={**os.environ, **ENGINE_MALLOC})
+                self.process = _SPAWNER.popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
             finally:
                 if self.log:
                     log.close()
