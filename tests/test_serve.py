@@ -430,6 +430,26 @@ def test_an_error_after_some_rows_is_read_as_the_engine_s_message_whatever_the_r
             assert json_select_error(body) == message, (written, message)
 
 
+def test_after_an_answer_of_a_mebibyte_or_more_the_server_gives_freed_memory_back(server, monkeypatch):
+    """glibc keeps what a large answer's buffers freed in its heaps; the server asks it to give that back after
+    such an answer (and only then: it costs a fraction of a millisecond)."""
+    from llm_atlas import http_app
+
+    trims = []
+    monkeypatch.setattr(http_app, "_malloc_trim", lambda pad: trims.append(pad))
+    word = "x" * 60_000
+    large = f'SELECT ?x WHERE {{ VALUES ?n {{ {" ".join(map(str, range(MAX_ROWS)))} }} BIND(CONCAT(STR(?n), "{word}") AS ?x) }}'
+    status, _, body = post_direct(server, large, "application/sparql-results+json")
+    assert status == 200 and len(body) >= http_app.GIVE_BACK_AFTER
+    deadline = time.monotonic() + 5
+    while not trims and time.monotonic() < deadline:  # it runs once the answer is sent
+        time.sleep(0.01)
+    assert trims == [0]
+    status, _, body = post_direct(server, "SELECT ?x WHERE { VALUES ?x { 1 2 3 } }", "application/sparql-results+json")
+    time.sleep(0.2)
+    assert status == 200 and len(body) < 1000 and trims == [0]
+
+
 def test_an_engine_error_in_a_200_answer_is_an_error_not_rows(tmp_path):
     """A query that fails after Oxigraph has begun its answer (a SERVICE that cannot be reached, asked of the
     engine directly: the guard refuses SERVICE) is refused with the engine's message, in JSON as in TSV, never

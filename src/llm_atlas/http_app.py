@@ -48,6 +48,16 @@ SUFFIXES = {".ttl": "turtle", ".jsonld": "jsonld", ".nt": "ntriples", ".rdf": "r
 PAGE_OFFERS = [("text/html", "html"), ("application/xhtml+xml", "html"), *GRAPH_TYPES]
 MAX_URL = 60_000  # bytes of a request target; httptools cannot parse one over 64 KiB, so longer ones get 414
 _SAFE_PATH = re.compile(r"(/[A-Za-z0-9_\-.]+)+/?")
+# After an answer this large, the server gives the memory it freed back to the system (glibc's malloc_trim,
+# 0.3 ms): its buffers are freed into the heaps, which otherwise keep them. At 10^6 triples, after every saved
+# query twice, the server's PSS ended at 132 MiB without it and 88 MiB with it (from 51 at the start).
+GIVE_BACK_AFTER = 1 << 20
+try:
+    import ctypes
+
+    _malloc_trim = ctypes.CDLL(None).malloc_trim  # glibc; elsewhere there is none, and nothing is given back
+except (ImportError, OSError, AttributeError):
+    _malloc_trim = None
 _SAFE_HOST = re.compile(r"^[A-Za-z0-9.\-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$")
 
 
@@ -136,6 +146,8 @@ class AtlasApp:
         except Exception as error:  # noqa: BLE001 - as the router's handler for Exception: a 500 that says why
             response = await self._failed(request, error)
         await response(scope, receive, send)
+        if _malloc_trim is not None and len(response.body) >= GIVE_BACK_AFTER:
+            _malloc_trim(0)
 
     # -- errors --------------------------------------------------------------------------------------------
 
