@@ -205,8 +205,8 @@ def test_a_cold_report_draws_the_data_as_read_while_it_validates(tmp_path, monke
     cold.close()
     names = [name for name, _ in submitted]
     assert "figures_on_dump" in names and "figures_on_store" not in names, submitted
-    asked = [source for name, source in submitted if name == "run_on_store"]
-    assert asked and all(source.endswith("read.nq") for source in asked), submitted
+    asked = [(name, source) for name, source in submitted if name in ("run_on_store", "run_in_memory")]
+    assert asked and all(name == "run_in_memory" and source.endswith("read.nq") for name, source in asked), submitted
     monkeypatch.undo()
     warm = Atlas.open(root, tmp_path / "cold")
     assert warm._store_is_current()
@@ -227,7 +227,8 @@ def test_a_cold_report_draws_the_data_as_read_while_it_validates(tmp_path, monke
     large.close()
     names = [name for name, _ in submitted]
     assert "figures_on_store" in names and "figures_on_dump" not in names, submitted
-    assert not [source for name, source in submitted if name == "run_on_store" and source.endswith(".nq")], submitted
+    asked = [(name, source) for name, source in submitted if name in ("run_on_store", "run_in_memory")]
+    assert asked and all(name == "run_on_store" and source == str(tmp_path / "large") for name, source in asked), submitted
     cold_files = {p.name: p.read_bytes() for p in (tmp_path / "cold-report").iterdir()}
     assert "collaboration.png" in cold_files and "report.html" in cold_files
     for other in ("warm-report", "again-report", "large-report"):
@@ -291,6 +292,40 @@ def test_after_a_build_the_queries_run_beside_the_validation_with_the_same_answe
     warm.close()
     sequential = {p.name: p.read_bytes() for p in (tmp_path / "sequential").iterdir()}
     assert sequential == {p.name: p.read_bytes() for p in (tmp_path / "beside").iterdir()}
+
+
+def test_after_a_build_the_queries_are_answered_from_a_copy_in_memory_or_from_the_store(tmp_path, monkeypatch):
+    """A report on a current store answers its queries from an in-memory copy of it in the query process (loaded
+    from the dump), or from the store on disk when the data is larger than such a copy should be, or when the
+    copy cannot be made: the same files each way."""
+    from llm_atlas import api, worker
+
+    root = make_checkout(tmp_path / "atlas")
+    atlas = Atlas.open(root, tmp_path / "store")
+    atlas.build()
+    submitted = []
+    submit = Worker.submit
+
+    def recorded(child, function, *args):
+        submitted.append((getattr(function, "__name__", repr(function)), args[0] if args else None))
+        return submit(child, function, *args)
+
+    monkeypatch.setattr(Worker, "submit", recorded)
+    outputs = {}
+    for case in ("memory", "large", "no copy"):
+        submitted.clear()
+        with monkeypatch.context() as patch:
+            if case == "large":
+                patch.setattr(api, "ANSWER_IN_MEMORY_QUADS", 10)
+            if case == "no copy":
+                patch.setattr(worker, "load_in_memory", lambda source: 0)  # does not pickle: the copy is never made
+            atlas.report(tmp_path / case)
+        asked = {name for name, _ in submitted if name in ("run_on_store", "run_in_memory")}
+        assert asked == ({"run_in_memory"} if case == "memory" else {"run_on_store"}), (case, submitted)
+        assert all(source == str(tmp_path / "store") for name, source in submitted if name in asked), submitted
+        outputs[case] = {p.name: p.read_bytes() for p in (tmp_path / case).iterdir()}
+    atlas.close()
+    assert outputs["memory"] == outputs["large"] == outputs["no copy"]
 
 
 def test_a_built_but_invalid_store_still_gets_no_report_and_a_slow_query_still_stops_it(tmp_path, capsys):

@@ -486,12 +486,14 @@ def run_query(store: ox.Store, text: str, bindings: dict[str, ox.NamedNode | ox.
 
 
 def run_query_isolated(worker, store_dir: Path, text: str, bindings: dict[str, ox.NamedNode | ox.Literal] | None = None, *,
-                       timeout: float) -> QueryResult:
+                       timeout: float, in_memory: bool = False) -> QueryResult:
     """Like :func:`run_query`, in a :class:`~llm_atlas.worker.Worker` child on the store at ``store_dir``: a query
-    that runs longer than ``timeout`` seconds is stopped (WorkerTimeout)."""
-    from .worker import run_on_store
+    that runs longer than ``timeout`` seconds is stopped (WorkerTimeout). ``in_memory``: on the child's in-memory
+    copy of ``store_dir`` (a store folder or an N-Quads file; see :func:`~llm_atlas.worker.run_in_memory`)."""
+    from .worker import run_in_memory, run_on_store
 
-    kind, data = worker.call(run_on_store, str(store_dir), text, dict(bindings or {}), dict(PREFIXES), timeout=timeout)
+    kind, data = worker.call(run_in_memory if in_memory else run_on_store, str(store_dir), text, dict(bindings or {}),
+                             dict(PREFIXES), timeout=timeout)
     if kind == "boolean":
         return QueryResult(boolean=data == b"true")
     if kind == "triples":

@@ -141,23 +141,47 @@ class Worker:
 
 # -- work that runs in the child -----------------------------------------------------------------------------
 
-_stores: dict[str, object] = {}
+_stores: dict[tuple[str, bool], object] = {}
 
 
 def run_on_store(store_dir: str, text: str, substitutions: dict, prefixes: dict) -> tuple[str, bytes]:
-    """Run a query on the store at ``store_dir`` (opened read-only), or on the data of the N-Quads file
-    ``store_dir`` names (loaded into memory), once per child; the answer serialised ("boolean"/"solutions" as
-    SPARQL results JSON, "triples" as N-Triples)."""
+    """Run a query on the store at ``store_dir`` (opened read-only, once per child); the answer serialised
+    ("boolean"/"solutions" as SPARQL results JSON, "triples" as N-Triples)."""
     import pyoxigraph as ox
 
-    store = _stores.get(store_dir)
+    store = _stores.get((store_dir, False))
     if store is None:
-        if store_dir.endswith(".nq") and Path(store_dir).is_file():
+        store = _stores[store_dir, False] = ox.Store.read_only(str(Path(store_dir)))
+    return _answer(store, text, substitutions, prefixes)
+
+
+def load_in_memory(source: str) -> int:
+    """An in-memory copy of ``source`` in this child, made once (its number of quads): an N-Quads file, or a
+    store folder, whose dump is loaded. Queried several times faster than the store on disk, for its memory."""
+    import pyoxigraph as ox
+
+    store = _stores.get((source, True))
+    if store is None:
+        if Path(source).is_file():
             store = ox.Store()
-            store.bulk_load(path=store_dir, format=ox.RdfFormat.N_QUADS)
+            store.bulk_load(path=source, format=ox.RdfFormat.N_QUADS)
         else:
-            store = ox.Store.read_only(str(Path(store_dir)))
-        _stores[store_dir] = store
+            from .store import dump_dir, load_dump
+
+            store = load_dump(dump_dir(Path(source)))
+        _stores[source, True] = store
+    return len(store)
+
+
+def run_in_memory(source: str, text: str, substitutions: dict, prefixes: dict) -> tuple[str, bytes]:
+    """:func:`run_on_store` on the in-memory copy of ``source`` (:func:`load_in_memory`, made first if need be)."""
+    load_in_memory(source)
+    return _answer(_stores[source, True], text, substitutions, prefixes)
+
+
+def _answer(store, text: str, substitutions: dict, prefixes: dict) -> tuple[str, bytes]:
+    import pyoxigraph as ox
+
     answer = store.query(text, prefixes=prefixes, use_default_graph_as_union=True,
                          substitutions={ox.Variable(k): v for k, v in substitutions.items()} or None)
     if isinstance(answer, ox.QueryBoolean):
