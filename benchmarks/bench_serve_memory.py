@@ -1,12 +1,13 @@
 """Where `llm-atlas serve`'s memory goes, process by process, after it has answered every saved query.
 
-    python benchmarks/bench_serve_memory.py --root PATH [--store PATH] [--passes N] [--settle S]
+    python benchmarks/bench_serve_memory.py --root PATH [--store PATH] [--passes N] [--settle S] [--per-query]
 
 Starts `llm-atlas serve` on the checkout's store (built first if need be), waits for its in-memory engine, sends
 every saved query but the federated ones `--passes` times in a row (as `bench_endpoint.py` sends them), waits
 `--settle` seconds (the disk engine it started with is retired a timeout after the in-memory one takes over),
 and prints the PSS of each of its processes: the server, the engine, the guard. Run it with each revision's
 code (``PYTHONPATH=CLONE/src``) to compare them; `bench_endpoint.py` gives the totals against `oxigraph serve`.
+``--per-query`` also prints the server process's PSS before and after each query that moves it by 3 MiB or more.
 """
 
 from __future__ import annotations
@@ -24,18 +25,22 @@ from llm_atlas import Atlas  # noqa: E402
 from llm_atlas.remote import remote_text  # noqa: E402
 
 
-def processes(root_pid: int) -> list[tuple[str, int]]:
-    """(what, PSS in MiB) of every process of the server, by its command line."""
-    rows = []
-    for pid in tree(root_pid):
+def processes_of(pids) -> list[tuple[int, str]]:
+    """(pid, what) of each process, by its command line: an engine, the guard, or the server."""
+    found = []
+    for pid in pids:
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        what = ("engine (disk)" if "serve-read-only" in command else "engine (memory)" if "oxigraph serve" in command
-                else "guard" if "guard_process" in command else "server (Python)")
-        rows.append((what, pss_kib(pid) // 1024))
-    return sorted(rows)
+        found.append((pid, "engine (disk)" if "serve-read-only" in command else "engine (memory)" if "oxigraph serve" in command
+                      else "guard" if "guard_process" in command else "server (Python)"))
+    return found
+
+
+def processes(root_pid: int) -> list[tuple[str, int]]:
+    """(what, PSS in MiB) of every process of the server, by its command line."""
+    return sorted((what, pss_kib(pid) // 1024) for pid, what in processes_of(tree(root_pid)))
 
 
 def main() -> None:
@@ -44,19 +49,26 @@ def main() -> None:
     parser.add_argument("--store", help="the checkout's store (default: ROOT/.llm-atlas/store)")
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--settle", type=float, default=12.0)
+    parser.add_argument("--per-query", action="store_true", help="the server's PSS around each query that moves it")
     args = parser.parse_args()
     root = Path(args.root).resolve()
     store = Path(args.store).resolve() if args.store else root / ".llm-atlas" / "store"
     atlas = Atlas.open(root, store)
     atlas.build()
-    texts = [remote_text(q) for q in atlas.saved_queries() if "federated" not in q.tags]
+    named = [(q.name, remote_text(q)) for q in atlas.saved_queries() if "federated" not in q.tags]
+    texts = [text for _, text in named]
     atlas.close()
     proc, url, _ = start_ours(root, store, Path(tempfile.mkdtemp(prefix="atlas-bench-memory-")) / "serve.log")
     try:
         print("after start:", processes(proc.pid), flush=True)
-        for _ in range(args.passes):
-            for text in texts:
-                post(url, text)
+        server = proc.pid  # `llm-atlas serve` itself; its engine and guard are its children
+        for number in range(args.passes):
+            for name, text in named:
+                before = pss_kib(server) // 1024 if args.per_query else 0
+                status, body, _, _ = post(url, text)
+                after = pss_kib(server) // 1024 if args.per_query else 0
+                if abs(after - before) >= 3:
+                    print(f"pass {number + 1} {name}: {status}, {len(body)} bytes; server {before} -> {after} MiB", flush=True)
         time.sleep(args.settle)
         rows = processes(proc.pid)
         print(f"after {args.passes} passes of {len(texts)} queries and {args.settle:g} s:", rows,

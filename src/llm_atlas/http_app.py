@@ -49,9 +49,10 @@ PAGE_OFFERS = [("text/html", "html"), ("application/xhtml+xml", "html"), *GRAPH_
 MAX_URL = 60_000  # bytes of a request target; httptools cannot parse one over 64 KiB, so longer ones get 414
 _SAFE_PATH = re.compile(r"(/[A-Za-z0-9_\-.]+)+/?")
 # After an answer this large, the server gives the memory it freed back to the system (glibc's malloc_trim,
-# 0.3 ms): its buffers are freed into the heaps, which otherwise keep them. At 10^6 triples, after every saved
-# query twice, the server's PSS ended at 132 MiB without it and 88 MiB with it (from 51 at the start).
+# 0.3 ms), a moment later: the answer's buffers are freed into the heaps, which otherwise keep them
+# (benchmarks/results/endpoint.md).
 GIVE_BACK_AFTER = 1 << 20
+GIVE_BACK_DELAY = 1.0  # seconds
 try:
     import ctypes
 
@@ -112,6 +113,7 @@ class AtlasApp:
         self.static = static
         self.settings = settings
         self.log_errors = log_errors
+        self._giving_back = False  # a give-back of freed memory is scheduled
         page = ["GET", "HEAD"]
         routes = [
             Route("/sparql", self.sparql, methods=["GET", "HEAD", "POST"]),
@@ -146,7 +148,14 @@ class AtlasApp:
         except Exception as error:  # noqa: BLE001 - as the router's handler for Exception: a 500 that says why
             response = await self._failed(request, error)
         await response(scope, receive, send)
-        if _malloc_trim is not None and len(response.body) >= GIVE_BACK_AFTER:
+        if _malloc_trim is not None and len(response.body) >= GIVE_BACK_AFTER and not self._giving_back:
+            # a second later: the event loop frees the answer's write buffers only once the client has read them
+            self._giving_back = True
+            asyncio.get_running_loop().call_later(GIVE_BACK_DELAY, self._give_back)
+
+    def _give_back(self) -> None:
+        self._giving_back = False
+        if _malloc_trim is not None:
             _malloc_trim(0)
 
     # -- errors --------------------------------------------------------------------------------------------

@@ -305,8 +305,10 @@ class _Connection:
             parser.feed_data(data)
             if counter is not None and counter.over:
                 self.reusable = False
+                self._reading = None
                 return parser.get_status_code(), b"".join(reading.chunks), True
         self.reusable = reading.keep_alive
+        self._reading = None  # a connection kept for the next query does not hold this answer's chunks
         return parser.get_status_code(), b"".join(reading.chunks), False
 
     def close(self) -> None:
