@@ -180,59 +180,86 @@ def test_a_worker_runs_calls_submitted_together_in_order_and_an_error_loses_none
         assert worker.call(divmod, 7, 2, timeout=30) == (3, 1)
 
 
-def test_a_cold_report_draws_the_data_as_read_while_it_validates(tmp_path, monkeypatch):
-    """With no store, the drawing and the query processes are handed the data as soon as it is read (not the
-    store once it is valid): the parent never draws, every query is answered from the data as read, and the files
-    are those of a report after a build. When the data cannot be handed over, or is larger than a copy in each
-    process should hold, the figures are drawn from the store once it is valid, with the same bytes."""
-    from llm_atlas import report as report_job
-
-    submitted = []
+def _recorded_submissions(monkeypatch) -> list[tuple[str, object]]:
+    """(function name, first argument) of every call handed to a Worker from now on, in order."""
+    submitted: list[tuple[str, object]] = []
     submit = Worker.submit
 
     def recorded(worker, function, *args):
         submitted.append((getattr(function, "__name__", repr(function)), args[0] if args else None))
         return submit(worker, function, *args)
 
+    monkeypatch.setattr(Worker, "submit", recorded)
+    return submitted
+
+
+def _asked(submitted) -> list[tuple[str, object]]:
+    """(function, source) of the saved queries among ``submitted``."""
+    return [(name, source) for name, source in submitted if name in ("run_on_store", "run_in_memory")]
+
+
+def _report_files(root, store, out) -> dict[str, bytes]:
+    atlas = Atlas.open(root, store)
+    atlas.report(out)
+    atlas.close()
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_a_worker_closed_by_another_thread_fails_the_call_waiting_on_it():
+    """The report closes its query process while the thread answering its queries may be waiting on it: that
+    call fails as WorkerFailed (which the thread records), not with an error of the closed connection."""
+    with Worker() as worker:
+        worker.submit(time.sleep, 30)
+        failures = []
+
+        def wait():
+            try:
+                worker.result(timeout=60)
+            except Exception as error:  # noqa: BLE001 - what the waiting call raises is the point
+                failures.append(error)
+
+        waiting = threading.Thread(target=wait)
+        waiting.start()
+        time.sleep(0.5)
+        worker.close()
+        waiting.join(30)
+        assert not waiting.is_alive() and len(failures) == 1 and isinstance(failures[0], WorkerFailed), failures
+        with pytest.raises(WorkerFailed, match="no call"):
+            worker.result(timeout=5)
+        assert worker.call(divmod, 7, 2, timeout=30) == (3, 1)  # a new child
+
+
+def test_a_cold_report_draws_the_data_as_read_while_it_validates(tmp_path, monkeypatch):
+    """With no store, the drawing and the query processes are handed the data as soon as it is read (not the
+    store once it is valid): the parent never draws, every query is answered from the data as read, and the files
+    are those of a report after a build. When the data cannot be handed over, or is larger than a copy in each
+    process should hold, the figures are drawn from the store once it is valid, with the same bytes."""
+    from llm_atlas import api
+    from llm_atlas import report as report_job
+
     def never(*args, **kwargs):
         raise AssertionError("the report drew in its own process")
 
     root = make_checkout(tmp_path / "atlas")
-    monkeypatch.setattr(Worker, "submit", recorded)
+    submitted = _recorded_submissions(monkeypatch)
     monkeypatch.setattr(report_job, "figures_of", never)
-    cold = Atlas.open(root, tmp_path / "cold")
-    cold.report(tmp_path / "cold-report")
-    cold.close()
+    cold = _report_files(root, tmp_path / "cold", tmp_path / "cold-report")
     names = [name for name, _ in submitted]
     assert "figures_on_dump" in names and "figures_on_store" not in names, submitted
-    asked = [(name, source) for name, source in submitted if name in ("run_on_store", "run_in_memory")]
-    assert asked and all(name == "run_in_memory" and source.endswith("read.nq") for name, source in asked), submitted
+    assert _asked(submitted) and all(name == "run_in_memory" and source.endswith("read.nq") for name, source in _asked(submitted))
     monkeypatch.undo()
-    warm = Atlas.open(root, tmp_path / "cold")
-    assert warm._store_is_current()
-    warm.report(tmp_path / "warm-report")
-    warm.close()
-    monkeypatch.setattr(report_job, "figures_on_dump", lambda path, family: None)  # does not pickle: not handed over
-    again = Atlas.open(root, tmp_path / "again")
-    again.report(tmp_path / "again-report")
-    again.close()
-    monkeypatch.undo()
-    from llm_atlas import api
-
-    submitted.clear()
-    monkeypatch.setattr(Worker, "submit", recorded)
+    assert Atlas.open(root, tmp_path / "cold")._store_is_current()
+    assert _report_files(root, tmp_path / "cold", tmp_path / "warm-report") == cold
+    with monkeypatch.context() as patch:
+        patch.setattr(report_job, "figures_on_dump", lambda path, family: None)  # does not pickle: not handed over
+        assert _report_files(root, tmp_path / "again", tmp_path / "again-report") == cold
+    submitted = _recorded_submissions(monkeypatch)
     monkeypatch.setattr(api, "EARLY_REPORT_QUADS", 10)  # larger data: both wait for the store
-    large = Atlas.open(root, tmp_path / "large")
-    large.report(tmp_path / "large-report")
-    large.close()
+    assert _report_files(root, tmp_path / "large", tmp_path / "large-report") == cold
     names = [name for name, _ in submitted]
     assert "figures_on_store" in names and "figures_on_dump" not in names, submitted
-    asked = [(name, source) for name, source in submitted if name in ("run_on_store", "run_in_memory")]
-    assert asked and all(name == "run_on_store" and source == str(tmp_path / "large") for name, source in asked), submitted
-    cold_files = {p.name: p.read_bytes() for p in (tmp_path / "cold-report").iterdir()}
-    assert "collaboration.png" in cold_files and "report.html" in cold_files
-    for other in ("warm-report", "again-report", "large-report"):
-        assert cold_files == {p.name: p.read_bytes() for p in (tmp_path / other).iterdir()}, other
+    assert _asked(submitted) and all(name == "run_on_store" and source == str(tmp_path / "large") for name, source in _asked(submitted))
+    assert "collaboration.png" in cold and "report.html" in cold
 
 
 def test_a_cold_report_whose_copy_of_the_data_cannot_be_written_waits_for_the_store(tmp_path, monkeypatch):
@@ -249,19 +276,13 @@ def test_a_cold_report_whose_copy_of_the_data_cannot_be_written_waits_for_the_st
             pass
 
     root = make_checkout(tmp_path / "atlas")
-    plain = Atlas.open(root, tmp_path / "plain")
-    plain.report(tmp_path / "plain-report")
-    plain.close()
-    submitted = []
-    submit = Worker.submit
-    monkeypatch.setattr(Worker, "submit", lambda worker, function, *args: (submitted.append(function.__name__), submit(worker, function, *args))[1])
+    plain = _report_files(root, tmp_path / "plain", tmp_path / "plain-report")
+    submitted = _recorded_submissions(monkeypatch)
     monkeypatch.setattr(tempfile, "TemporaryDirectory", Scratch)
-    blocked = Atlas.open(root, tmp_path / "blocked")
-    blocked.report(tmp_path / "blocked-report")
-    blocked.close()
-    assert "figures_on_store" in submitted and "figures_on_dump" not in submitted, submitted
-    plain_files = {p.name: p.read_bytes() for p in (tmp_path / "plain-report").iterdir()}
-    assert plain_files == {p.name: p.read_bytes() for p in (tmp_path / "blocked-report").iterdir()}
+    assert _report_files(root, tmp_path / "blocked", tmp_path / "blocked-report") == plain
+    names = [name for name, _ in submitted]
+    assert "figures_on_store" in names and "figures_on_dump" not in names, submitted
+    assert _asked(submitted) and all(name == "run_on_store" for name, _ in _asked(submitted)), submitted
 
 
 def test_the_report_draws_in_a_process_of_its_own_and_in_process_when_that_fails(tmp_path, monkeypatch):
@@ -303,14 +324,7 @@ def test_after_a_build_the_queries_are_answered_from_a_copy_in_memory_or_from_th
     root = make_checkout(tmp_path / "atlas")
     atlas = Atlas.open(root, tmp_path / "store")
     atlas.build()
-    submitted = []
-    submit = Worker.submit
-
-    def recorded(child, function, *args):
-        submitted.append((getattr(function, "__name__", repr(function)), args[0] if args else None))
-        return submit(child, function, *args)
-
-    monkeypatch.setattr(Worker, "submit", recorded)
+    submitted = _recorded_submissions(monkeypatch)
     outputs = {}
     for case in ("memory", "large", "no copy"):
         submitted.clear()
@@ -320,9 +334,8 @@ def test_after_a_build_the_queries_are_answered_from_a_copy_in_memory_or_from_th
             if case == "no copy":
                 patch.setattr(worker, "load_in_memory", lambda source: 0)  # does not pickle: the copy is never made
             atlas.report(tmp_path / case)
-        asked = {name for name, _ in submitted if name in ("run_on_store", "run_in_memory")}
-        assert asked == ({"run_in_memory"} if case == "memory" else {"run_on_store"}), (case, submitted)
-        assert all(source == str(tmp_path / "store") for name, source in submitted if name in asked), submitted
+        assert {name for name, _ in _asked(submitted)} == ({"run_in_memory"} if case == "memory" else {"run_on_store"}), submitted
+        assert all(source == str(tmp_path / "store") for _, source in _asked(submitted)), submitted
         outputs[case] = {p.name: p.read_bytes() for p in (tmp_path / case).iterdir()}
     atlas.close()
     assert outputs["memory"] == outputs["large"] == outputs["no copy"]

@@ -90,8 +90,11 @@ class Worker:
         """Start ``function(*args)`` in the child and return at once; several calls may be submitted before their
         results are read: the child runs them one after the other, and :meth:`result` gives them in that order."""
         self._start()
+        outbox = self._outbox  # (another thread may close the worker meanwhile)
+        if outbox is None:
+            raise WorkerFailed("the worker process was closed")
         try:
-            self._outbox.send((function, args))
+            outbox.send((function, args))
         except (EOFError, OSError):
             pass  # the child is gone: result() says so
         except Exception as error:  # noqa: BLE001 - a function or argument that does not pickle
@@ -105,16 +108,19 @@ class Worker:
         if not self._pending:
             raise WorkerFailed("no call was started")
         self._pending -= 1
+        inbox = self._inbox  # (another thread may close the worker while this one waits: it then fails)
+        if inbox is None:
+            raise WorkerFailed("the worker process was closed")
         try:
-            ready = self._inbox.poll(timeout)
-        except (EOFError, OSError):
+            ready = inbox.poll(timeout)
+        except (EOFError, OSError, ValueError):  # (ValueError: closed by another thread)
             ready = True
         if not ready:
             self.close()
             raise WorkerTimeout(f"stopped after {timeout:g} s")
         try:
-            status, value = self._inbox.recv()
-        except (EOFError, OSError):
+            status, value = inbox.recv()
+        except (EOFError, OSError, ValueError):
             self.close()
             raise WorkerFailed("the worker process died (a crash in the engine)") from None
         if status == "error":
