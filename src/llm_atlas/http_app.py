@@ -15,6 +15,7 @@ serving everyone else meanwhile: a slow client holds a few kilobytes, no thread 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import math
 import mimetypes
@@ -48,18 +49,17 @@ SUFFIXES = {".ttl": "turtle", ".jsonld": "jsonld", ".nt": "ntriples", ".rdf": "r
 PAGE_OFFERS = [("text/html", "html"), ("application/xhtml+xml", "html"), *GRAPH_TYPES]
 MAX_URL = 60_000  # bytes of a request target; httptools cannot parse one over 64 KiB, so longer ones get 414
 _SAFE_PATH = re.compile(r"(/[A-Za-z0-9_\-.]+)+/?")
+_SAFE_HOST = re.compile(r"^[A-Za-z0-9.\-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$")
+
 # After an answer this large, the server gives the memory it freed back to the system (glibc's malloc_trim,
 # 0.3 ms), a moment later: the answer's buffers are freed into the heaps, which otherwise keep them
 # (benchmarks/results/endpoint.md).
 GIVE_BACK_AFTER = 1 << 20
 GIVE_BACK_DELAY = 1.0  # seconds
 try:
-    import ctypes
-
     _malloc_trim = ctypes.CDLL(None).malloc_trim  # glibc; elsewhere there is none, and nothing is given back
-except (ImportError, OSError, AttributeError):
+except (OSError, AttributeError):
     _malloc_trim = None
-_SAFE_HOST = re.compile(r"^[A-Za-z0-9.\-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$")
 
 
 def text_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
