@@ -306,9 +306,9 @@ def figures_on_store(store_dir: str, family: str | None) -> Figures:
 def figures_on_dump(path: str, family: str | None) -> Figures:
     """:func:`figures_of` on the N-Quads at ``path`` (the data the parent is validating, before any store holds it),
     loaded into memory here."""
-    store = ox.Store()
-    store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
-    return figures_of(store, family)
+    from .store import memory_copy_of
+
+    return figures_of(memory_copy_of(Path(path)), family)
 
 
 def make_report(store: ox.Store, queries: list[SavedQuery], out_dir: Path | None, *, figures: bool = True,

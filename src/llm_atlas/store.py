@@ -208,6 +208,16 @@ def append_to_dump(directory: Path, dropped: list[ox.NamedNode], quads: list[ox.
     return len(entries) >= COMPACT_ENTRIES or delta_bytes > COMPACT_SHARE * (directory / BASE_FILE).stat().st_size
 
 
+def memory_copy_of(source: Path) -> ox.Store:
+    """An in-memory store of ``source``: an N-Quads file (the data a report hands its other processes), or a
+    store folder, whose dump is loaded."""
+    if source.is_file():
+        store = ox.Store()
+        store.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
+        return store
+    return load_dump(dump_dir(source))
+
+
 def load_dump(directory: Path) -> ox.Store:
     """The dumped store in memory: the base, then every logged change in order."""
     log = _read_log(directory)

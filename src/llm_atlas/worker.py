@@ -164,18 +164,11 @@ def run_on_store(store_dir: str, text: str, substitutions: dict, prefixes: dict)
 def load_in_memory(source: str) -> int:
     """An in-memory copy of ``source`` in this child, made once (its number of quads): an N-Quads file, or a
     store folder, whose dump is loaded. Queried several times faster than the store on disk, for its memory."""
-    import pyoxigraph as ox
+    from .store import memory_copy_of
 
     store = _stores.get((source, True))
     if store is None:
-        if Path(source).is_file():
-            store = ox.Store()
-            store.bulk_load(path=source, format=ox.RdfFormat.N_QUADS)
-        else:
-            from .store import dump_dir, load_dump
-
-            store = load_dump(dump_dir(Path(source)))
-        _stores[source, True] = store
+        store = _stores[source, True] = memory_copy_of(Path(source))
     return len(store)
 
 
