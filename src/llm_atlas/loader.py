@@ -159,6 +159,24 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
     return loaded
 
 
+# -- scanning Turtle text --------------------------------------------------------------------------------------
+# The scans below read the text before (or without) the parser, so they skip what can hide a marker or a bracket:
+# strings, IRIs, comments, prefixed names, escapes. Each form runs in linear time on any input: the strings are
+# written unrolled, and a word that is not a prefixed name is a token of its own, so that a long one is skipped
+# in one step (tried letter by letter, a hostile file of a long word took hours: 15 s for 40,000 letters).
+_TURTLE_SKIP = (
+    r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
+    r"|'\'\'[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'\'\'"
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+    r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+    r'|<[^<>"{}|^`\\\s]*>'
+    r"|#[^\n]*"
+    r"|(?:[A-Za-z][\w.-]*+)?:(?:[\w\-.:%]++|\\.)++"  # a prefixed name, whose local part may escape a '#'
+    r"|\\."
+)
+_TURTLE_WORD = r"[A-Za-z][\w.-]*+"  # a word that is not a prefixed name: the last alternative (VERSION is a marker)
+
+
 # -- RDF 1.2 ------------------------------------------------------------------------------------------------
 # pyoxigraph reads RDF 1.2 Turtle: triple terms <<( s p o )>>, reifiers << s p o >> and ~ name, annotations
 # {| ... |}, base directions "text"@en--ltr and VERSION. The atlas has not chosen to use any of them (its
@@ -168,20 +186,16 @@ def load_file(source: SourceFile, *, parse: bool = True) -> LoadedFile:
 RDF12_MESSAGE = ("{what} is RDF 1.2 syntax, which the atlas does not use: state the triple plainly and back it with an "
                  "atlas:StatementClaim (rdf:subject, rdf:predicate, rdf:object), as docs/data-model.md shows")
 _RDF_REIFIES = "http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies"
-_RDF12_TOKENS = re.compile(
-    r'(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\s]*>'
-    r"|#[^\n]*"
-    r"|(?:[A-Za-z][\w.-]*)?:(?:[\w\-.:%]|\\.)+"
-    r"|\\.)"
-    r"|(?P<triple><<\()|(?P<reifier><<)|(?P<annotation>\{\|)|(?P<tilde>~)"
-    r"|(?P<direction>@[A-Za-z]+(?:-[A-Za-z0-9]+)*--(?:ltr|rtl)\b)"
-    r"|(?P<version>(?:(?<=\n)|^)[ \t]*(?:@version|VERSION)\b)",
-    re.IGNORECASE,
-)
+_RDF12_MARKERS = {
+    "triple": r"<<\(", "reifier": r"<<", "annotation": r"\{\|", "tilde": r"~",
+    "direction": r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*--(?:ltr|rtl)\b",
+    "version": r"(?:(?<=\n)|^)[ \t]*(?:@version|VERSION)\b",
+}
+_RDF12_TOKENS = re.compile(f"(?P<skip>{_TURTLE_SKIP})|" + "|".join(f"(?P<{kind}>{rx})" for kind, rx in _RDF12_MARKERS.items())
+                           + f"|(?P<word>{_TURTLE_WORD})", re.IGNORECASE)
+# The same tokens with the markers in one group: findall gives "" for each skipped token and the marker
+# itself for a marker, in C; the same tokenization, so a marker exists exactly when one of them is not "".
+_RDF12_MARKER_FOUND = re.compile(f"(?:{_TURTLE_SKIP})|(" + "|".join(_RDF12_MARKERS.values()) + f")|(?:{_TURTLE_WORD})", re.IGNORECASE)
 _RDF12_WHAT = {"triple": "a triple term <<( ... )>>", "reifier": "a reified triple << ... >>", "annotation": "an annotation {| ... |}",
                "tilde": "a reifier ~", "direction": "a base direction (--ltr, --rtl)", "version": "a VERSION directive"}
 
@@ -190,9 +204,11 @@ def rdf12_position(text: str) -> tuple[int, int, str] | None:
     """(line, column, what) of the first RDF 1.2 marker outside strings, IRIs and comments, or None."""
     if not any(marker in text for marker in ("<<", "{|", "~", "--", "ersion", "ERSION")):
         return None  # the common case: nothing that could be a marker
+    if not any(_RDF12_MARKER_FOUND.findall(text)):
+        return None  # only inside strings, IRIs or comments (a large import file: its "--" and "~" in strings)
     for token in _RDF12_TOKENS.finditer(text):
         kind = token.lastgroup
-        if kind == "skip":
+        if kind in ("skip", "word"):
             continue
         start = token.start() + (len(token.group()) - len(token.group().lstrip(" \t")) if kind == "version" else 0)
         line = text.count("\n", 0, start) + 1
@@ -226,17 +242,9 @@ def import_quads(quads, file_graph: ox.NamedNode, records: str):
             raise ForeignGraph(str(q.graph_name.value if isinstance(q.graph_name, (ox.NamedNode, ox.BlankNode)) else q.graph_name))
 
 
-_NESTING_TOKENS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\s]*>'
-    r"|(?:[A-Za-z][\w.-]*)?:(?:[\w\-.:%]|\\.)+"  # a prefixed name, whose local part may escape a '#'
-    r"|\\."
-    r"|#[^\n]*"
-    r"|[\[\]()]"
-)
+_NESTING_TOKENS = re.compile(f"{_TURTLE_SKIP}|[\\[\\]()]|{_TURTLE_WORD}")
+# The same tokens, the brackets in a group: findall gives them in order ("" for each skipped token), in C.
+_NESTING_BRACKETS = re.compile(f"(?:{_TURTLE_SKIP})|([\\[\\]()])|(?:{_TURTLE_WORD})")
 
 
 def nesting_depth(text: str) -> tuple[int, int, int]:
@@ -244,40 +252,32 @@ def nesting_depth(text: str) -> tuple[int, int, int]:
 
     Run before the parser so that a hostile file cannot make anything downstream (rdflib, pySHACL, the
     formatter) recurse without bound. Entity files have a handful of brackets, so the common case is a
-    count; otherwise one regular-expression pass skips strings, IRIs and comments.
+    count; otherwise one regular-expression pass skips strings, IRIs and comments (and a second one, only
+    for a file over the limit, finds where).
     """
     if text.count("[") + text.count("(") <= MAX_NESTING:
         return min(text.count("["), 1) + min(text.count("("), 1), 0, 0  # cannot exceed the limit
     depth = deepest = 0
-    where = 0
+    for c in "".join(_NESTING_BRACKETS.findall(text)):  # the brackets alone: a large import file has few
+        depth += 1 if c in "[(" else -1
+        deepest = max(deepest, depth)
+    if deepest <= MAX_NESTING:
+        return deepest, 0, 0
+    depth, where = 0, 0  # too deep: the tokens again, for where it first passes the limit
     for token in _NESTING_TOKENS.finditer(text):
         c = token.group()
         if c in "[(":
             depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest == MAX_NESTING + 1:
-                    where = token.start()
+            if depth > MAX_NESTING:
+                where = token.start()
+                break
         elif c in "])":
             depth -= 1
-    if deepest <= MAX_NESTING:
-        return deepest, 0, 0
     line = text.count("\n", 0, where) + 1
     return deepest, line, where - (text.rfind("\n", 0, where) + 1) + 1
 
 
-_BLANK_NODE_TOKENS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\s]*>'
-    r"|#[^\n]*"
-    r"|(?P<label>_:[\w.-]+)"
-    r"|(?:[A-Za-z][\w.-]*)?:(?:[\w\-.:%]|\\.)+"
-    r"|\\."
-    r"|(?P<open>[\[(])"
-)
+_BLANK_NODE_TOKENS = re.compile(f"(?P<label>_:[\\w.-]+)|(?P<open>[\\[(])|{_TURTLE_SKIP}|{_TURTLE_WORD}")
 
 
 def blank_node_position(text: str) -> tuple[int, int]:
@@ -296,12 +296,16 @@ def _first_line_matching(text: str, pattern: re.Pattern) -> int:
     return 0
 
 
-_TOKEN = re.compile(r"<([^>\s]*)>|([A-Za-z][\w.-]*)?:((?:[\w\-.:%]|\\.)*)")
+# an IRI, a prefixed name, or a word that is neither (skipped whole: letter by letter, a long one would take
+# quadratic time, as in the scans above)
+_TOKEN = re.compile(r"<([^>\s]*)>|([A-Za-z][\w.-]*+)?:((?:[\w\-.:%]++|\\.)*+)|[A-Za-z][\w.-]*+")
 
 
 def _expand(token: re.Match, prefixes: dict[str, str]) -> str | None:
     if token.group(1) is not None:
         return token.group(1)
+    if token.group(3) is None:  # a word
+        return None
     prefix = token.group(2) or ""
     if prefix in prefixes:
         local = re.sub(r"\\(.)", r"\1", token.group(3) or "")
