@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import socket
+import subprocess
+import sys
 import threading
 from urllib.parse import quote
 
@@ -14,7 +16,7 @@ from llm_atlas import Atlas
 from llm_atlas.cli import main
 from llm_atlas.errors import InvalidData
 from llm_atlas.query import parse_saved_query
-from llm_atlas.sparql_syntax import SparqlSyntaxError, check_syntax, inert
+from llm_atlas.sparql_syntax import EXPLAIN_LIMIT, SparqlSyntaxError, check_syntax, inert
 
 CASES = [
     ("SELECT * WHERE { ?s foo:bar ?o }", 1, 21, "unknown prefix foo: (in foo:bar)"),
@@ -130,3 +132,28 @@ def test_the_command_line_and_the_endpoint_say_the_same(capsys, mini, tmp_path):
             conn.close()
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("hostile", ['SELECT * WHERE { ?s ?p "' + '\\"' * (1 << 20) + " }",
+                                     "SELECT * WHERE { ?s ?p " + "a." * (1 << 20) + " }"])
+def test_a_hostile_query_of_2_mib_is_refused_at_its_place_without_hanging(hostile):
+    # in a child bounded at 200 s (it takes under a second; the explanation's tokenizer on the whole text, hours)
+    code = ("import sys; from llm_atlas.sparql_syntax import SparqlSyntaxError, check_syntax\n"
+            "try:\n    check_syntax(sys.stdin.read())\nexcept SparqlSyntaxError as error:\n"
+            "    print(error.line, error.column, error.reason)\n")
+    done = subprocess.run([sys.executable, "-c", code], input=hostile, text=True, capture_output=True, timeout=200)
+    assert done.returncode == 0, done.stderr
+    line, column, reason = done.stdout.split(" ", 2)
+    assert line == "1" and int(column) >= 24 and reason.startswith("the query does not parse")
+
+
+def test_a_long_query_gets_the_parsers_words_at_its_place():
+    body = "  ?s <http://example.org/p> ?o .\n" * 300
+    text = "SELECT * WHERE {\n" + body + "  ?s foo:bar ?o .\n" + body + "}\n"
+    assert len(text) > EXPLAIN_LIMIT
+    with pytest.raises(SparqlSyntaxError) as error:
+        check_syntax(text)
+    assert (error.value.line, error.value.column, error.value.reason) == (302, 13, "prefix not found")
+    with pytest.raises(SparqlSyntaxError) as error:  # the same mistake in a short query, explained
+        check_syntax("SELECT * WHERE {\n  ?s foo:bar ?o .\n}\n")
+    assert (error.value.line, error.value.column) == (2, 6) and error.value.reason.startswith("unknown prefix foo:")

@@ -30,6 +30,11 @@ from .suggest import did_you_mean  # at the top: the endpoint's sandboxed worker
 
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 QUERY_KEYWORDS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "PREFIX", "BASE")
+# Longer texts get the parser's own words at its line and column, not an explanation: the tokenizer below tries
+# a string at each quote and a prefixed name at each letter of a dotted run, so a hostile text of 2 MiB (an
+# unclosed string of escaped quotes, "a.a.a...") took hours; at this length, under half a second. The longest
+# saved query is under 5 KiB.
+EXPLAIN_LIMIT = 12 * 1024
 # Words that may stand before "(" in a query: the built-in functions and aggregates of SPARQL 1.1 (and 1.2),
 # and the keywords a parenthesis follows.
 CALLABLE = {
@@ -88,6 +93,13 @@ def explain(text: str, error: SyntaxError, prefixes: dict[str, str] = PREFIXES) 
     match = re.match(r"error at (\d+):(\d+): expected (?:one of )?(.*)", raw, re.DOTALL)
     line, column = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
     expected = match.group(3) if match else raw
+    if len(text) > EXPLAIN_LIMIT:
+        reasons = _reasons(expected)
+        if reasons:
+            return SparqlSyntaxError(line, column, reasons[0][0].lower() + reasons[0][1:])
+        found = re.search(r"\S{1,30}", text[min(_offset(text, line, column), len(text)):])
+        return SparqlSyntaxError(line, column, (f"the query does not parse at {found.group()!r}" if found else
+                                                "the query does not parse: it ends before it is complete") + _expected(expected))
     tokens = _tokens(text)
     words = [t for t in tokens if t[0] == "word"]
 
@@ -130,7 +142,7 @@ def explain(text: str, error: SyntaxError, prefixes: dict[str, str] = PREFIXES) 
     if depth:
         return SparqlSyntaxError(*_position(text, depth[-1]), "the { here is never closed")
     # a check the grammar makes after parsing (the parser lists it among what it expected)
-    reasons = [r.strip() for r in re.split(r",\s*(?=[A-Z\"'\[])", expected) if " " in r.strip() and not r.strip().startswith(("[", "'", '"'))]
+    reasons = _reasons(expected)
     if reasons:
         return SparqlSyntaxError(line, column, reasons[0][0].lower() + reasons[0][1:])
     for i, (kind, value, start) in enumerate(tokens[:-1]):
@@ -145,6 +157,11 @@ def explain(text: str, error: SyntaxError, prefixes: dict[str, str] = PREFIXES) 
                                  "an unfinished triple pattern, expression or clause?)")
     found = re.search(r"\S{1,30}", text[offset:]).group()  # the parser may stop on a space
     return SparqlSyntaxError(line, column, f"the query does not parse at {found!r}" + _expected(expected))
+
+
+def _reasons(expected: str) -> list[str]:
+    """The checks the grammar makes after parsing, which the parser lists among what it expected ("Prefix not found")."""
+    return [r.strip() for r in re.split(r",\s*(?=[A-Z\"'\[])", expected) if " " in r.strip() and not r.strip().startswith(("[", "'", '"'))]
 
 
 def _ungrouped(tokens: list[tuple[str, str, int]]) -> tuple[str, str, int] | None:
@@ -173,6 +190,7 @@ def _ungrouped(tokens: list[tuple[str, str, int]]) -> tuple[str, str, int] | Non
 
 def _expected(expected: str) -> str:
     """The readable part of the parser's list: quoted tokens and keywords, no character classes."""
+    expected = re.sub(r"\[(?:[^\]\\]|\\.)*\]", "", expected)  # character classes: their hex digits (\\u{FDCF}) are no keywords
     items = re.findall(r'"((?:[^"\\]|\\.)+)"|\b([A-Z][A-Z_]+)\b', expected)
     names = []
     for quoted, keyword in items:
