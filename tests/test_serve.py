@@ -827,6 +827,60 @@ def test_a_reading_cut_by_the_timeout_is_finished_by_the_watcher():
     assert asyncio.run(scenario()) == (200, b"first,second", False)
 
 
+@pytest.mark.parametrize("ending", ["complete", "cut by the row counter", "connection closed mid-answer"])
+def test_an_answer_read_from_the_engine_is_freed_without_a_garbage_collection(ending):
+    """The parser of the engine's answer and its callbacks refer to each other: unless the cycle is broken when
+    the reading ends, each answer (its chunks) waits for one of Python's rare full collections, and a server
+    sending large answers grew by each one (5.5 MB a query at 10^6 triples)."""
+    import gc
+    import weakref
+
+    from llm_atlas.query_engine import _Connection, _LineCounter
+
+    answer = b"row\n" * 50_000
+
+    async def scenario():
+        async def engine(reader, writer):
+            await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(len(b"ASK {}"))
+            if ending == "connection closed mid-answer":
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (2 * len(answer)) + answer)
+                await writer.drain()
+                return  # and never the rest
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(answer) + answer)
+            await writer.drain()
+
+        listener = await asyncio.start_server(engine, "127.0.0.1", 0)
+        port = listener.sockets[0].getsockname()[1]
+        connection = await _Connection.open("127.0.0.1", port)
+        counter = _LineCounter(1_000) if ending == "cut by the row counter" else None
+        task = asyncio.ensure_future(connection.request("/query", b"ASK {}", "text/plain", counter))
+        while connection._reading is None:
+            await asyncio.sleep(0)
+        reading = weakref.ref(connection._reading)
+        if ending == "connection closed mid-answer":
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.5):
+                    await asyncio.shield(task)
+            connection.close()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        else:
+            status, body, cut = await task
+            assert (status, cut) == (200, counter is not None) and body.startswith(b"row\n")
+            connection.close()
+        listener.close()
+        return reading
+
+    gc.disable()
+    try:
+        reading = asyncio.run(scenario())
+        assert reading() is None, "the answer read is still in memory"
+    finally:
+        gc.enable()
+
+
 def test_row_cap_with_truncation_flag(server):
     status, headers, body = get_query(server, "SELECT * WHERE { ?s ?p ?o }")
     assert status == 200

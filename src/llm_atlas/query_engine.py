@@ -276,6 +276,7 @@ class _Connection:
         self.port = port  # of the engine it talks to
         self.reusable = True
         self.reused = False  # taken from the pool: the engine may have closed it meanwhile
+        self._reading: _Response | None = None  # the answer being read (kept when a read is cancelled, for finish)
 
     @classmethod
     async def open(cls, host: str, port: int) -> _Connection:
@@ -305,14 +306,22 @@ class _Connection:
             parser.feed_data(data)
             if counter is not None and counter.over:
                 self.reusable = False
-                self._reading = None
+                self._let_go()
                 return parser.get_status_code(), b"".join(reading.chunks), True
         self.reusable = reading.keep_alive
-        self._reading = None  # a connection kept for the next query does not hold this answer's chunks
+        self._let_go()
         return parser.get_status_code(), b"".join(reading.chunks), False
+
+    def _let_go(self) -> None:
+        """Forget the answer read: the parser and its callbacks refer to each other, a cycle that only Python's
+        full collections free, so each large answer (its chunks) stayed in memory long after it was sent."""
+        if self._reading is not None:
+            self._reading.parser = None
+            self._reading = None
 
     def close(self) -> None:
         self.reusable = False
+        self._let_go()
         with contextlib.suppress(Exception):
             self.writer.close()
 
