@@ -881,6 +881,33 @@ def test_an_answer_read_from_the_engine_is_freed_without_a_garbage_collection(en
         gc.enable()
 
 
+def test_a_query_seen_before_is_sent_as_prepared_then(server, monkeypatch):
+    """The text sent to the engine (the shared prefixes it uses declared first) is worked out once per text;
+    the answer is the same either way."""
+    from llm_atlas import sparql_protocol
+
+    prepared = []
+    original = sparql_protocol.with_prefixes
+    monkeypatch.setattr(sparql_protocol, "with_prefixes", lambda text, prefixes: prepared.append(text) or original(text, prefixes))
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?s a atlas:Project } # prepared once " + str(time.monotonic())
+    answers = [get_query(server, text) for _ in range(3)]
+    assert prepared == [text]
+    assert all(status == 200 for status, _, _ in answers) and len({body for _, _, body in answers}) == 1
+    assert server.app._prepared.get(text) == original(text, server.app.settings.prefixes)
+
+
+def test_the_guards_memory_of_texts_is_bounded_by_their_characters(server):
+    from llm_atlas.guard_process import CACHE_CHARS, CACHE_TEXT_LIMIT
+
+    cache = server.guard._cache
+    filler = "x" * (CACHE_TEXT_LIMIT - 100)
+    for number in range(CACHE_CHARS // len(filler) + 20):  # past the bound in characters, far under the entries'
+        status, _, _ = post_direct(server, f"ASK {{}} # {number} {filler}")
+        assert status == 200
+    assert cache.chars <= CACHE_CHARS and len(cache) < CACHE_CHARS // len(filler) + 1
+    assert cache.get(f"ASK {{}} # 0 {filler}") is None  # the oldest went first
+
+
 def test_row_cap_with_truncation_flag(server):
     status, headers, body = get_query(server, "SELECT * WHERE { ?s ?p ?o }")
     assert status == 200

@@ -20,10 +20,10 @@ import struct
 import subprocess
 import sys
 import threading
-from collections import OrderedDict
 
 from . import sparql_guard
 from .sparql_guard import Finding, Verdict
+from .text_cache import TextCache
 
 try:  # POSIX only
     import resource
@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover
 
 GUARD_MEMORY = 1024**3  # address space of the guard process (bytes)
 CACHE_ENTRIES = 4096
+CACHE_CHARS = 16 * 1024 * 1024  # characters of the texts remembered, all together (many long texts: the oldest go)
 CACHE_TEXT_LIMIT = 64 * 1024  # longer texts are asked every time
 START_TIMEOUT = 60.0
 
@@ -146,7 +147,7 @@ class GuardProcess:
         self.prefixes = sorted(prefixes.items())
         self.timeout = timeout
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, Verdict] = OrderedDict()
+        self._cache: TextCache[Verdict] = TextCache(CACHE_ENTRIES, CACHE_CHARS, CACHE_TEXT_LIMIT)
         self._child: subprocess.Popen | None = None
         self.sandboxed = False
         self.replaced = 0
@@ -208,10 +209,7 @@ class GuardProcess:
                 self._replace()
                 return Verdict(None, (Finding(sparql_guard.SYNTAX_RULE, "the query cannot be read (the parser stopped on it: "
                                                                          "it nests too deeply, or is too large)", 1, 1),))
-            if len(text) <= CACHE_TEXT_LIMIT:
-                self._cache[text] = verdict
-                while len(self._cache) > CACHE_ENTRIES:
-                    self._cache.popitem(last=False)
+            self._cache.put(text, verdict)
         return verdict
 
     async def ainspect(self, text: str) -> Verdict:
