@@ -157,3 +157,10 @@ def test_a_long_query_gets_the_parsers_words_at_its_place():
     with pytest.raises(SparqlSyntaxError) as error:  # the same mistake in a short query, explained
         check_syntax("SELECT * WHERE {\n  ?s foo:bar ?o .\n}\n")
     assert (error.value.line, error.value.column) == (2, 6) and error.value.reason.startswith("unknown prefix foo:")
+
+
+def test_what_the_parser_expected_is_read_without_its_character_classes():
+    from llm_atlas.sparql_syntax import _expected
+
+    listed = """"[", "(", ['A' ..= 'Z' | '\\u{F900}'..='\\u{FDCF}' | '\\u{FDF0}'..='\\u{FFFD}'], GRAPH, ['\\\\'], "{" """
+    assert _expected(listed) == "; expected one of [ ( GRAPH {"

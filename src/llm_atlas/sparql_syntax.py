@@ -190,7 +190,8 @@ def _ungrouped(tokens: list[tuple[str, str, int]]) -> tuple[str, str, int] | Non
 
 def _expected(expected: str) -> str:
     """The readable part of the parser's list: quoted tokens and keywords, no character classes."""
-    expected = re.sub(r"\[(?:[^\]\\]|\\.)*\]", "", expected)  # character classes: their hex digits (\\u{FDCF}) are no keywords
+    # character classes, ['A' ..= 'Z' | '\\u{F900}'..='\\u{FDCF}']: their hex digits are no keywords (a token "[" stays)
+    expected = re.sub(r"\['(?:[^\]\\]|\\.)*\]", "", expected)
     items = re.findall(r'"((?:[^"\\]|\\.)+)"|\b([A-Z][A-Z_]+)\b', expected)
     names = []
     for quoted, keyword in items:
