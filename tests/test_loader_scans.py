@@ -188,7 +188,7 @@ HOSTILE = {  # each 2 MiB, the largest an entity file may be: long runs that a s
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_the_scans_take_linear_time_on_hostile_text(case):
-    # in a child with a bound a thousand times what the scans take (under 0.2 s): the quadratic forms took hours
+    # in a child with a bound a thousand times what the scans take (about 0.2 s at most): the quadratic forms took hours
     code = ("import sys; from llm_atlas import loader; text = sys.stdin.read(); loader.rdf12_position(text); "
             "loader.nesting_depth(text); loader.blank_node_position(text); "
             "index = loader.LineIndex(text, {'ex': 'http://example.org/'}); index.predicate_line('http://example.org/s', 'http://example.org/q')")
