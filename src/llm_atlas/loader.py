@@ -298,7 +298,7 @@ def _first_line_matching(text: str, pattern: re.Pattern) -> int:
 
 # an IRI, a prefixed name, or a word that is neither (skipped whole: letter by letter, a long one would take
 # quadratic time, as in the scans above)
-_TOKEN = re.compile(r"<([^>\s]*)>|([A-Za-z][\w.-]*+)?:((?:[\w\-.:%]++|\\.)*+)|[A-Za-z][\w.-]*+")
+_TOKEN = re.compile(r"<([^>\s]*)>|([A-Za-z][\w.-]*+)?:((?:[\w\-.:%]++|\\.)*+)|" + _TURTLE_WORD)
 
 
 def _expand(token: re.Match, prefixes: dict[str, str]) -> str | None:

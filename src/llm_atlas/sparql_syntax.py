@@ -93,13 +93,10 @@ def explain(text: str, error: SyntaxError, prefixes: dict[str, str] = PREFIXES) 
     match = re.match(r"error at (\d+):(\d+): expected (?:one of )?(.*)", raw, re.DOTALL)
     line, column = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
     expected = match.group(3) if match else raw
+    offset = min(_offset(text, line, column), len(text))
     if len(text) > EXPLAIN_LIMIT:
-        reasons = _reasons(expected)
-        if reasons:
-            return SparqlSyntaxError(line, column, reasons[0][0].lower() + reasons[0][1:])
-        found = re.search(r"\S{1,30}", text[min(_offset(text, line, column), len(text)):])
-        return SparqlSyntaxError(line, column, (f"the query does not parse at {found.group()!r}" if found else
-                                                "the query does not parse: it ends before it is complete") + _expected(expected))
+        return SparqlSyntaxError(line, column, _grammar_check(expected) or _stopped_at(text, offset, expected)
+                                 or "the query does not parse: it ends before it is complete" + _expected(expected))
     tokens = _tokens(text)
     words = [t for t in tokens if t[0] == "word"]
 
@@ -141,27 +138,32 @@ def explain(text: str, error: SyntaxError, prefixes: dict[str, str] = PREFIXES) 
             depth.pop()
     if depth:
         return SparqlSyntaxError(*_position(text, depth[-1]), "the { here is never closed")
-    # a check the grammar makes after parsing (the parser lists it among what it expected)
-    reasons = _reasons(expected)
-    if reasons:
-        return SparqlSyntaxError(line, column, reasons[0][0].lower() + reasons[0][1:])
+    check = _grammar_check(expected)
+    if check:
+        return SparqlSyntaxError(line, column, check)
     for i, (kind, value, start) in enumerate(tokens[:-1]):
         if kind == "word" and tokens[i + 1][1] == "(" and value.upper() not in CALLABLE:
             return SparqlSyntaxError(*_position(text, start), f"{value}() is not a SPARQL function (a custom function is called by "
                                      "its IRI, <...>() or prefix:name())")
-    offset = min(_offset(text, line, column), len(text))
-    if not text[offset:].strip():
+    stopped = _stopped_at(text, offset, expected)
+    if stopped is None:
         # the parser read to the end and found nothing that completes what came before: what it lists is noise
         last = tokens[-1]
         return SparqlSyntaxError(*_position(text, last[2]), f"the query does not parse: it ends before it is complete (near {last[1]!r}: "
                                  "an unfinished triple pattern, expression or clause?)")
-    found = re.search(r"\S{1,30}", text[offset:]).group()  # the parser may stop on a space
-    return SparqlSyntaxError(line, column, f"the query does not parse at {found!r}" + _expected(expected))
+    return SparqlSyntaxError(line, column, stopped)
 
 
-def _reasons(expected: str) -> list[str]:
-    """The checks the grammar makes after parsing, which the parser lists among what it expected ("Prefix not found")."""
-    return [r.strip() for r in re.split(r",\s*(?=[A-Z\"'\[])", expected) if " " in r.strip() and not r.strip().startswith(("[", "'", '"'))]
+def _grammar_check(expected: str) -> str | None:
+    """A check the grammar makes after parsing, which the parser lists among what it expected ("Prefix not found")."""
+    reasons = [r.strip() for r in re.split(r",\s*(?=[A-Z\"'\[])", expected) if " " in r.strip() and not r.strip().startswith(("[", "'", '"'))]
+    return reasons[0][0].lower() + reasons[0][1:] if reasons else None
+
+
+def _stopped_at(text: str, offset: int, expected: str) -> str | None:
+    """Where the parser stopped (it may stop on a space) and what it expected there; None at the end of the text."""
+    found = re.search(r"\S{1,30}", text[offset:])
+    return f"the query does not parse at {found.group()!r}" + _expected(expected) if found else None
 
 
 def _ungrouped(tokens: list[tuple[str, str, int]]) -> tuple[str, str, int] | None:
