@@ -397,10 +397,39 @@ def test_json_row_counter_counts_and_cuts_exactly_however_the_answer_is_chunked(
                     break
             assert counter.over == (n > limit), (limit, size)
             if counter.over:
+                assert limit < counter.rows <= n, (limit, size)  # reading stops in the chunk that passes the cap
                 cut = json_select_with_row_limit(counter.cut(b"".join(read)), truncated=True, row_limit=limit)
                 assert cut == write_select(variables, rows[:limit], "json", truncated=True, row_limit=limit), (limit, size)
             else:
+                assert counter.rows == n, (limit, size)
                 assert b"".join(read) == document
+
+
+def test_json_row_counter_counts_exactly_only_an_answer_that_may_pass_the_cap():
+    """Under the cap only the bound is kept (a ``,{`` per row after the first), in one pass over each chunk;
+    an answer with more marks than that is counted exactly, from its first chunk."""
+    from llm_atlas.sparql_results import JsonRowCounter
+
+    class Watched(JsonRowCounter):
+        exact_bytes = 0
+
+        def _feed_exact(self, chunk):
+            self.exact_bytes += len(chunk)
+            super()._feed_exact(chunk)
+
+    n = 30
+    document = ox.Store().query("SELECT ?x WHERE { VALUES ?x { " + " ".join(f'"{i},{{"' for i in range(n)) + " } }").serialize(
+        format=ox.QueryResultsFormat.JSON)
+    marks = document.count(b",{")  # a row's start, and one inside each literal
+    assert marks == 2 * n - 1
+    for limit, exact in ((marks + 1, False), (marks, True), (n, True)):
+        counter = Watched(limit)
+        for start in range(0, len(document), 7):
+            counter.feed(document[start:start + 7])
+        assert counter.over is False and (counter.exact_bytes > 0) == exact, limit
+        if exact:  # everything was counted, the chunks before the switch at once
+            assert counter.exact_bytes == len(document)
+        assert counter.rows == n
 
 
 @pytest.mark.parametrize("seed", range(4))

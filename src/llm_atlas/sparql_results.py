@@ -146,6 +146,12 @@ class JsonRowCounter:
     taken out (a string cut by the end of a chunk carried over to the next), and the cut is found by a
     tokenizer: slower, and only for answers with such rows (or literals holding ``,{}``).
 
+    Each of these counts reads the whole answer again per chunk, which on a small answer (5 chunks of a
+    kilobyte) cost about as much as the rest of the relay. So until the answer could hold more rows than the
+    cap, only a bound is kept: every row after the first begins ``,{``, so there are at most one more rows
+    than ``,{`` marks. Past the cap the exact count starts on everything fed so far, and ``rows`` counts
+    exactly when asked.
+
     >>> doc = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":",{"}},{"x":{"type":"bnode","value":"b"}}]}}'
     >>> counter = JsonRowCounter(1)
     >>> counter.feed(doc)
@@ -162,8 +168,11 @@ class JsonRowCounter:
 
     def __init__(self, limit: int):
         self.limit = limit
-        self.rows = 0
+        self._rows = 0
         self.over = False  # more than ``limit`` rows
+        self._exact = False  # counting rows exactly (else only the bound: 1 + the ``,{`` marks seen)
+        self._marks = 0
+        self._last = b""  # the last byte fed, for a mark across two chunks
         self._first = False  # the first row has begun
         self._next = 0  # rows begun after the first
         self._tail = b""
@@ -172,25 +181,46 @@ class JsonRowCounter:
         self._carry = b""  # (slow count) a string the last chunk ended inside
         self._last_outside = b""  # (slow count) the last byte outside strings seen
 
+    @property
+    def rows(self) -> int:
+        """The rows begun in what was fed (the last may be incomplete)."""
+        if not self._exact:
+            self._count_exactly()
+        return self._rows
+
     def feed(self, chunk: bytes) -> None:
         if not chunk:
             return
         self._fed.append(chunk)
+        if self._exact:
+            self._feed_exact(chunk)
+            return
+        self._marks += chunk.count(b",{") + (self._last == b"," and chunk[:1] == b"{")
+        self._last = chunk[-1:]
+        if self._marks + 1 > self.limit:  # it may be over: count exactly from here on
+            self._count_exactly()
+
+    def _count_exactly(self) -> None:
+        self._exact = True
+        if self._fed:
+            self._feed_exact(b"".join(self._fed))
+
+    def _feed_exact(self, chunk: bytes) -> None:
         if self._slow:
             self._count_outside_strings(self._carry + chunk)
         else:
             tail, data = self._tail, self._tail + chunk
             if b",{}" in data:
-                self._slow, self.rows = True, 0
+                self._slow, self._rows = True, 0
                 self._count_outside_strings(b"".join(self._fed))
             else:
                 self._first = self._first or self._FIRST_ROW in data
                 # a ,{" is counted once the byte after it has come (it may be a string's end)
                 self._next += (data.count(b',{"', 0, len(data) - 1) - tail.count(b',{"', 0, len(tail) - 1)
                                - len(self._STRING_END.findall(data)) + len(self._STRING_END.findall(tail)))
-                self.rows = self._next + 1 if self._first else 0
+                self._rows = self._next + 1 if self._first else 0
             self._tail = data[-self._OVERLAP:]
-        self.over = self.rows > self.limit
+        self.over = self._rows > self.limit
 
     def _count_outside_strings(self, data: bytes) -> None:
         outside = self._STRING.sub(b"", data)
@@ -201,7 +231,7 @@ class JsonRowCounter:
             outside = outside[:open_at]
         else:
             self._carry = b""
-        self.rows += (outside.count(b",{") + outside.count(b"[{")
+        self._rows += (outside.count(b",{") + outside.count(b"[{")
                       + (self._last_outside in (b",", b"[") and outside[:1] == b"{"))
         self._last_outside = outside[-1:] or self._last_outside
 
