@@ -14,6 +14,7 @@ JSON, ``"truncated": true`` with ``"rowLimit"``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -296,10 +297,17 @@ def answer_format(form: str, accept: str | None, formats: list[str]) -> str:
             raise Refused(400, f"format={formats[0]!r} does not fit a {'graph' if graph_form else 'result'} query; "
                                f"use one of {', '.join(sorted(allowed))}")
         return fmt
-    fmt = negotiate(accept, offers)
+    fmt = _negotiated(accept, graph_form)
     if fmt is None:
         raise Refused(406, "no acceptable format: this query's answer is available as " + offered(offers))
     return fmt
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiated(accept: str | None, graph_form: bool) -> str | None:
+    """:func:`negotiate` for an answer, remembered: clients send few distinct Accept headers, and reading
+    one took 5 us (13 us for a browser's), each request."""
+    return negotiate(accept, GRAPH_TYPES if graph_form else RESULT_TYPES)
 
 
 @dataclass
