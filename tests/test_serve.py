@@ -576,6 +576,23 @@ def test_negotiate_follows_q_values_and_specificity():
     assert negotiate("image/png", offers) is None
 
 
+def test_answer_format_remembers_an_accept_header_per_kind_of_answer():
+    """The format negotiated for an Accept header is remembered, apart for graphs and for results: the same
+    header asked again, or for the other kind, gives what reading it afresh gives, and a 406 every time."""
+    from llm_atlas.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, Refused, answer_format
+
+    for accept in ("text/turtle, application/sparql-results+xml;q=0.5", "*/*", None, "text/csv;q=0.2, application/n-triples"):
+        for _ in range(2):
+            for form, offers in (("SELECT", RESULT_TYPES), ("CONSTRUCT", GRAPH_TYPES), ("ASK", RESULT_TYPES)):
+                assert answer_format(form, accept, []) == negotiate(accept, offers), (accept, form)
+    assert answer_format("CONSTRUCT", "text/turtle", []) == "turtle"
+    assert answer_format("SELECT", "text/turtle, application/sparql-results+xml;q=0.5", []) == "xml"
+    for _ in range(2):
+        with pytest.raises(Refused) as refused:
+            answer_format("SELECT", "image/png", [])
+        assert refused.value.status == 406
+
+
 # ---------------------------------------------------------------------------------------------------------
 # the protocol
 # ---------------------------------------------------------------------------------------------------------
