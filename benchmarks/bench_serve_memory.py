@@ -1,6 +1,6 @@
 """Where `llm-atlas serve`'s memory goes, process by process, after it has answered every saved query.
 
-    python benchmarks/bench_serve_memory.py --root PATH [--store PATH] [--passes N] [--settle S] [--per-query]
+    python benchmarks/bench_serve_memory.py --root PATH [--store PATH] [--passes N] [--settle S] [--per-query] [--clients N]
 
 Starts `llm-atlas serve` on the checkout's store (built first if need be), waits for its in-memory engine, sends
 every saved query but the federated ones `--passes` times in a row (as `bench_endpoint.py` sends them), waits
@@ -8,6 +8,9 @@ every saved query but the federated ones `--passes` times in a row (as `bench_en
 and prints the PSS of each of its processes: the server, the engine, the guard. Run it with each revision's
 code (``PYTHONPATH=CLONE/src``) to compare them; `bench_endpoint.py` gives the totals against `oxigraph serve`.
 ``--per-query`` also prints the server process's PSS before and after each query that moves it by 3 MiB or more.
+``--clients N`` sends each pass from N concurrent clients, each beginning at its own place in the list (the
+engine then holds the working memory of several large queries at once), and prints the PSS right after the
+passes as well as after ``--settle``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -50,6 +54,7 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--settle", type=float, default=12.0)
     parser.add_argument("--per-query", action="store_true", help="the server's PSS around each query that moves it")
+    parser.add_argument("--clients", type=int, default=1, help="concurrent clients sending each pass (default 1)")
     args = parser.parse_args()
     root = Path(args.root).resolve()
     store = Path(args.store).resolve() if args.store else root / ".llm-atlas" / "store"
@@ -62,13 +67,30 @@ def main() -> None:
     try:
         print("after start:", processes(proc.pid), flush=True)
         server = proc.pid  # `llm-atlas serve` itself; its engine and guard are its children
-        for number in range(args.passes):
-            for name, text in named:
-                before = pss_kib(server) // 1024 if args.per_query else 0
-                status, body, _, _ = post(url, text)
-                after = pss_kib(server) // 1024 if args.per_query else 0
-                if abs(after - before) >= 3:
-                    print(f"pass {number + 1} {name}: {status}, {len(body)} bytes; server {before} -> {after} MiB", flush=True)
+        if args.clients > 1:
+            statuses: list[int] = []
+
+            def client(start: int) -> None:
+                for _ in range(args.passes):
+                    for text in texts[start:] + texts[:start]:
+                        statuses.append(post(url, text)[0])
+
+            threads = [threading.Thread(target=client, args=(i * len(texts) // args.clients,)) for i in range(args.clients)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            rows = processes(proc.pid)
+            print(f"right after {args.passes} passes from {args.clients} clients ({statuses.count(200)} answers of 200, "
+                  f"{len(statuses) - statuses.count(200)} other):", rows, f"total {sum(mib for _, mib in rows)} MiB", flush=True)
+        else:
+            for number in range(args.passes):
+                for name, text in named:
+                    before = pss_kib(server) // 1024 if args.per_query else 0
+                    status, body, _, _ = post(url, text)
+                    after = pss_kib(server) // 1024 if args.per_query else 0
+                    if abs(after - before) >= 3:
+                        print(f"pass {number + 1} {name}: {status}, {len(body)} bytes; server {before} -> {after} MiB", flush=True)
         time.sleep(args.settle)
         rows = processes(proc.pid)
         print(f"after {args.passes} passes of {len(texts)} queries and {args.settle:g} s:", rows,
