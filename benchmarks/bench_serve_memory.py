@@ -56,6 +56,10 @@ def main() -> None:
     parser.add_argument("--per-query", action="store_true", help="the server's PSS around each query that moves it")
     parser.add_argument("--clients", type=int, default=1, help="concurrent clients sending each pass (default 1)")
     args = parser.parse_args()
+    if args.clients < 1:
+        parser.error("--clients takes a number of clients, 1 or more")
+    if args.clients > 1 and args.per_query:
+        parser.error("--per-query measures one query at a time: it cannot be used with --clients above 1")
     root = Path(args.root).resolve()
     store = Path(args.store).resolve() if args.store else root / ".llm-atlas" / "store"
     atlas = Atlas.open(root, store)
